@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Stops the local control plane and removes its state; the built binaries stay cached.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+export PATH="$kubernetes_bin:$kwok_bin:$PATH"
+if [[ -x "$kwok_bin/kwokctl" ]]; then
+  kwokctl --name "$PORTICO_CLUSTER" delete cluster >&2 || true
+fi
+rm -f "$kubeconfig"
+log "cluster '$PORTICO_CLUSTER' stopped"

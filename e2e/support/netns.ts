@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { GiveUp, OutputTail, eventually, runOrThrow, terminate } from './processes.ts';
+
+/**
+ * Test hosts: network namespaces that the test creates, each joined to this machine's
+ * namespace by a veth pair, with addresses from 198.18.0.0/15 (RFC 2544's range for
+ * network tests). Backends listen there because the apiserver refuses loopback addresses
+ * in EndpointSlices and kwok's pod IPs are fake: a selector-less Service's EndpointSlice
+ * points at a test host's address, and Envoy, in this namespace, reaches it over the veth.
+ */
+
+const backendScript = fileURLToPath(new URL('./backend.ts', import.meta.url));
+const namePrefix = 'portico-';
+let created = 0;
+const live = new Set<TestHost>();
+
+export interface Backend {
+  name: string;
+  address: string;
+  port: number;
+  output: OutputTail;
+  stop(): Promise<void>;
+}
+
+export class TestHost {
+  /** The namespace's name, for `ip netns exec`. */
+  readonly namespace: string;
+  /** The address processes inside the namespace listen on. */
+  readonly address: string;
+  /** This machine's end of the veth pair. */
+  readonly gateway: string;
+  private readonly processes = new Set<ChildProcess>();
+
+  constructor(namespace: string, address: string, gateway: string) {
+    this.namespace = namespace;
+    this.address = address;
+    this.gateway = gateway;
+  }
+
+  /** Starts `command` inside the namespace. */
+  spawn(command: string, args: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.namespace, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.processes.add(child);
+    child.once('exit', () => this.processes.delete(child));
+    return child;
+  }
+
+  /** Starts the echo backend (e2e/support/backend.ts) on `port` and waits until it listens. */
+  async startBackend(name: string, port = 8080): Promise<Backend> {
+    const child = this.spawn(process.execPath, [backendScript, '--name', name, '--port', String(port), '--host', this.address]);
+    const output = new OutputTail();
+    output.attach(child);
+    await new Promise<void>((resolve, reject) => {
+      output.onLine((line) => {
+        if (line.startsWith('listening ')) resolve();
+      });
+      child.once('exit', (code) => {
+        reject(new GiveUp(`backend ${name} exited with ${code}:\n${output.text()}`));
+      });
+    });
+    return { name, address: this.address, port, output, stop: () => terminate(child) };
+  }
+
+  /** Stops every process started in the namespace and deletes it (and with it the veth pair). */
+  async destroy(): Promise<void> {
+    await Promise.all([...this.processes].map((child) => terminate(child)));
+    await runOrThrow('ip', ['netns', 'delete', this.namespace]);
+    live.delete(this);
+  }
+}
+
+/** Creates a test host; the caller destroys it (or calls destroyTestHosts). */
+export async function createTestHost(): Promise<TestHost> {
+  if (process.getuid?.() !== 0) {
+    throw new Error('test hosts need root (CAP_NET_ADMIN) to create network namespaces with `ip netns`');
+  }
+  // Spread hosts of concurrent test processes over the 32,768 /30 blocks of 198.18.0.0/15.
+  const block = (process.pid * 64 + created++) % 32_768;
+  const id = `${process.pid}-${created}`;
+  const namespace = `${namePrefix}${id}`;
+  const base = (198 << 24) | (18 << 16) | (block * 4);
+  const gateway = ipv4(base + 1);
+  const address = ipv4(base + 2);
+  const hostSide = `ph${block.toString(16)}`;
+  const namespaceSide = `pn${block.toString(16)}`;
+  await runOrThrow('ip', ['netns', 'add', namespace]);
+  const host = new TestHost(namespace, address, gateway);
+  live.add(host);
+  try {
+    const steps: string[][] = [
+      ['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', namespaceSide],
+      ['link', 'set', namespaceSide, 'netns', namespace],
+      ['addr', 'add', `${gateway}/30`, 'dev', hostSide],
+      ['link', 'set', hostSide, 'up'],
+      ['-n', namespace, 'addr', 'add', `${address}/30`, 'dev', namespaceSide],
+      ['-n', namespace, 'link', 'set', namespaceSide, 'up'],
+      ['-n', namespace, 'link', 'set', 'lo', 'up'],
+      ['-n', namespace, 'route', 'add', 'default', 'via', gateway],
+    ];
+    for (const step of steps) await runOrThrow('ip', step);
+    // The veth pair takes a moment to come up; wait until the namespace answers.
+    await eventually(`test host ${address} to be reachable`, async () => {
+      const link = await runOrThrow('ip', ['-o', 'link', 'show', hostSide]);
+      return link.includes('state UP') || link.includes('LOWER_UP') ? true : undefined;
+    }, 5_000, 20);
+  } catch (error) {
+    await host.destroy();
+    throw error;
+  }
+  return host;
+}
+
+/** Destroys every test host this process created and has not destroyed yet. */
+export async function destroyTestHosts(): Promise<void> {
+  await Promise.all([...live].map((host) => host.destroy()));
+}
+
+/** Deletes namespaces left by test processes that are gone (crashed or killed runs). */
+export async function removeStaleTestHosts(): Promise<void> {
+  const listing = await runOrThrow('ip', ['netns', 'list']);
+  for (const line of listing.split('\n')) {
+    const match = /^portico-(\d+)-\d+/.exec(line);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && !isAlive(pid)) await runOrThrow('ip', ['netns', 'delete', match[0]]);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ipv4(value: number): string {
+  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
+}

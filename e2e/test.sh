@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs test layers with coverage: unit, integration (local control plane), e2e (control
+# plane + operator + real Envoy). Sets up what they need first: the pinned Envoy in .venv
+# and the control plane's binaries (built once, cached). A cluster this script starts, it
+# stops (PORTICO_KEEP_CLUSTER=1 keeps it). The last line is "N passed, N failed".
+#   e2e/test.sh [unit|integration|e2e|all]...   (default: all)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+layers=("$@")
+[[ ${#layers[@]} -eq 0 ]] && layers=(all)
+specs=()
+needs_cluster=0
+for layer in "${layers[@]}"; do
+  case "$layer" in
+    unit) specs+=('operator/**/*.test.ts') ;;
+    integration) specs+=('e2e/integration/**/*.test.ts'); needs_cluster=1 ;;
+    e2e) specs+=('e2e/local/**/*.test.ts'); needs_cluster=1 ;;
+    all) specs+=('operator/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts'); needs_cluster=1 ;;
+    *) echo "unknown test layer '$layer': expected unit, integration, e2e or all" >&2; exit 2 ;;
+  esac
+done
+
+started_cluster=0
+stop_cluster() {
+  if [[ $started_cluster == 1 && -z "${PORTICO_KEEP_CLUSTER:-}" ]]; then
+    bash e2e/cluster/down.sh
+    started_cluster=0
+  fi
+}
+trap stop_cluster EXIT
+
+if [[ $needs_cluster == 1 ]]; then
+  bash e2e/envoy/install.sh >/dev/null
+  if ! bash e2e/cluster/up.sh --check >/dev/null; then
+    started_cluster=1
+    bash e2e/cluster/up.sh >/dev/null
+  fi
+fi
+
+summary="$(mktemp)"
+set +e
+PORTICO_TEST_SUMMARY="$summary" c8 --reporter=text-summary --reporter=html --reporter=lcov \
+  --all --src operator --exclude '**/*.test.ts' mocha "${specs[@]}"
+status=$?
+set -e
+stop_cluster
+if [[ -s "$summary" ]]; then
+  cat "$summary"
+else
+  echo "0 passed, 1 failed (mocha did not finish: exit $status)"
+  status=1
+fi
+rm -f "$summary"
+exit "$status"

@@ -1,0 +1,23 @@
+import { expect } from 'chai';
+import { loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('uses defaults when nothing is set', () => {
+    expect(loadConfig([], {})).to.deep.equal({ httpHost: '0.0.0.0', httpPort: 8080, logLevel: 'info', resyncPeriodMs: 300_000 });
+  });
+
+  it('prefers flags over PORTICO_* variables', () => {
+    const config = loadConfig(['--http-port', '9090', '--log-level=debug'], { PORTICO_HTTP_PORT: '7070', PORTICO_LOG_LEVEL: 'warn', PORTICO_RESYNC_PERIOD: '60' });
+    expect(config).to.include({ httpPort: 9090, logLevel: 'debug', resyncPeriodMs: 60_000 });
+  });
+
+  it('names the flag and what is allowed when a value is bad', () => {
+    expect(() => loadConfig(['--http-port', '70000'], {})).to.throw('--http-port: "70000" is not a whole number from 0 to 65535');
+    expect(() => loadConfig(['--log-level', 'loud'], {})).to.throw(/--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent/);
+    expect(() => loadConfig(['--resync-period', '0'], {})).to.throw(/--resync-period/);
+  });
+
+  it('rejects an unknown flag', () => {
+    expect(() => loadConfig(['--verbose'], {})).to.throw(/verbose/);
+  });
+});

@@ -1,0 +1,61 @@
+// The operator's entry point: settings, logging, caches, probes, and a clean stop on SIGTERM.
+import { KubeConfig } from '@kubernetes/client-node';
+import { registerCaches } from './caches.ts';
+import { loadConfig, type OperatorConfig } from './config.ts';
+import { ProbeServer } from './http/probes.ts';
+import { createLogger } from './log.ts';
+import { Manager } from './runtime/manager.ts';
+import { metricsRegistry } from './runtime/metrics.ts';
+
+async function main(): Promise<void> {
+  let config: OperatorConfig;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`portico: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel);
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+
+  // KUBECONFIG, then ~/.kube/config, then the in-cluster ServiceAccount.
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromDefault();
+  } catch (error) {
+    log.fatal({ err: error }, 'cannot load the kubeconfig named by KUBECONFIG');
+    process.exit(2);
+  }
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) {
+    log.fatal('no Kubernetes API to talk to: set KUBECONFIG or run inside a cluster');
+    process.exit(2);
+  }
+  log.info({ server: cluster.server }, 'starting');
+
+  const manager = new Manager(log);
+  registerCaches(manager, kubeConfig, log);
+  const probes = new ProbeServer({ notReady: () => manager.unsynced, beforeScrape: () => { manager.collectMetrics(); }, metrics: metricsRegistry }, log);
+  await probes.listen(config.httpPort, config.httpHost);
+  manager.start();
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // If something still holds the event loop after a clean stop, do not hang the pod.
+    setTimeout(() => process.exit(0), 10_000).unref();
+    probes.markShuttingDown();
+    await manager.stop();
+    await probes.close();
+    log.info('stopped');
+  };
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+}
+
+await main();
