@@ -1,5 +1,6 @@
 // The operator's entry point: settings, logging, caches, probes, and a clean stop on SIGTERM.
 import { KubeConfig } from '@kubernetes/client-node';
+import { collectDefaultMetrics } from 'prom-client';
 import { registerCaches } from './caches.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   }
   log.info({ server: cluster.server }, 'starting');
 
+  collectDefaultMetrics({ register: metricsRegistry });
   const manager = new Manager(log);
   registerCaches(manager, kubeConfig, log);
   const probes = new ProbeServer({ notReady: () => manager.unsynced, beforeScrape: () => { manager.collectMetrics(); }, metrics: metricsRegistry }, log);

@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { run, runOrThrow, type RunResult } from './processes.ts';
 
@@ -65,4 +66,27 @@ export async function createNamespace(prefix: string): Promise<string> {
 
 export async function deleteNamespace(name: string): Promise<void> {
   await kubectlOk(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+}
+
+/**
+ * Writes a kubeconfig that authenticates as a ServiceAccount, with a token from the
+ * TokenRequest API (`kubectl create token`), so that a process runs with exactly that
+ * account's RBAC permissions.
+ */
+export async function serviceAccountKubeconfig(namespace: string, serviceAccount: string, file: string): Promise<string> {
+  const { kubeConfig } = await localCluster();
+  const server = kubeConfig.getCurrentCluster();
+  if (!server) throw new Error('the local kubeconfig names no cluster');
+  const token = (await kubectlOk(['create', 'token', serviceAccount, '-n', namespace, '--duration', '2h'])).trim();
+  const ca = server.caData ?? (server.caFile ? readFileSync(server.caFile).toString('base64') : undefined);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'local', cluster: { server: server.server, ...(ca ? { 'certificate-authority-data': ca } : { 'insecure-skip-tls-verify': true }) } }],
+    users: [{ name: serviceAccount, user: { token } }],
+    contexts: [{ name: serviceAccount, context: { cluster: 'local', user: serviceAccount, namespace } }],
+    'current-context': serviceAccount,
+  };
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
 }

@@ -1,0 +1,90 @@
+// The operator process against the real apiserver, with the RBAC of its own ServiceAccount:
+// /readyz says ready only once every informer holds its initial list.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNamespace, deleteNamespace, kubectlOk, localCluster, serviceAccountKubeconfig } from '../support/cluster.ts';
+import { startOperator, type OperatorProcess } from '../support/operator.ts';
+import { eventually } from '../support/processes.ts';
+
+function clusterRole(name: string, resources: Array<{ group: string; resource: string }>): string {
+  return JSON.stringify({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name },
+    rules: resources.map(({ group, resource }) => ({ apiGroups: [group], resources: [resource], verbs: ['list', 'watch'] })),
+  });
+}
+
+describe('the operator process', function () {
+  this.timeout(120_000);
+  let namespace: string;
+  let role: string;
+  let dir: string;
+  let kubeconfig: string;
+  let operator: OperatorProcess | undefined;
+
+  before(async function () {
+    this.timeout(60 * 60_000); // a cold first start builds Kubernetes
+    await localCluster();
+    namespace = await createNamespace('operator');
+    role = `portico-test-${namespace}`;
+    dir = mkdtempSync(join(tmpdir(), 'portico-operator-'));
+    await kubectlOk(['create', 'serviceaccount', 'portico', '-n', namespace]);
+    // Services only, at first: the EndpointSlice informer cannot list and must keep the operator unready.
+    await kubectlOk(['apply', '-f', '-'], clusterRole(role, [{ group: '', resource: 'services' }]));
+    await kubectlOk(['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--serviceaccount=${namespace}:portico`]);
+    kubeconfig = await serviceAccountKubeconfig(namespace, 'portico', join(dir, 'kubeconfig'));
+  });
+
+  after(async () => {
+    await operator?.stop();
+    await kubectlOk(['delete', 'clusterrolebinding,clusterrole', role, '--ignore-not-found']);
+    await deleteNamespace(namespace);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is alive but not ready while a cache cannot sync, and says which', async () => {
+    operator = await startOperator({ kubeconfig });
+    expect((await operator.get('/healthz')).status).to.equal(200);
+    // Wait until the forbidden list has been tried and logged, then check readiness again.
+    await eventually('the operator to log the forbidden EndpointSlice list', () => {
+      const lines = operator!.output.text().split('\n');
+      return Promise.resolve(lines.some((line) => line.includes('list or watch failed') && line.includes('endpointslices')) ? true : undefined);
+    });
+    // The Service cache syncs; the EndpointSlice one cannot, and /readyz names it alone.
+    const ready = await eventually('/readyz to name only the EndpointSlice cache', async () => {
+      const answer = await operator!.get('/readyz');
+      return answer.body.includes('services.v1') ? undefined : answer;
+    });
+    expect(ready.status).to.equal(503);
+    expect(ready.body.trim()).to.equal('not ready: endpointslices.discovery.k8s.io/v1');
+  });
+
+  it('turns ready once the cache can sync, without a restart', async () => {
+    await kubectlOk(['apply', '-f', '-'], clusterRole(role, [{ group: '', resource: 'services' }, { group: 'discovery.k8s.io', resource: 'endpointslices' }]));
+    const ready = await eventually('/readyz to answer 200', async () => {
+      const answer = await operator!.get('/readyz');
+      return answer.status === 200 ? answer : undefined;
+    }, 60_000, 200);
+    expect(ready.body.trim()).to.equal('ok');
+  });
+
+  it('reports its caches in /metrics', async () => {
+    const services = JSON.parse(await kubectlOk(['get', 'services', '-A', '-o', 'json'])) as { items: unknown[] };
+    const metrics = await eventually('the Service cache to match the API', async () => {
+      const { body } = await operator!.get('/metrics');
+      return body.includes(`portico_informer_objects{informer="services.v1"} ${services.items.length}`) ? body : undefined;
+    });
+    expect(metrics).to.include('portico_informer_synced{informer="endpointslices.discovery.k8s.io/v1"} 1');
+    expect(metrics).to.include('process_resident_memory_bytes');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const code = await operator!.stop();
+    expect(code).to.equal(0);
+    expect(operator!.output.text()).to.include('"msg":"stopped"');
+    operator = undefined;
+  });
+});

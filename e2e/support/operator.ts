@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { GiveUp, OutputTail, eventually, terminate } from './processes.ts';
+
+const mainScript = fileURLToPath(new URL('../../operator/main.ts', import.meta.url));
+
+/** The operator, run as users run it (node operator/main.ts), with its probe server on a free port. */
+export class OperatorProcess {
+  readonly url: string;
+  readonly output: OutputTail;
+  private readonly child: ChildProcess;
+
+  constructor(child: ChildProcess, url: string, output: OutputTail) {
+    this.child = child;
+    this.url = url;
+    this.output = output;
+  }
+
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  /** GET a path of the probe server; returns the status and body. */
+  async get(path: string): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${this.url}${path}`);
+    return { status: response.status, body: await response.text() };
+  }
+
+  /** Sends SIGTERM and resolves with the exit code once the process is gone. */
+  async stop(): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => {
+      if (this.child.exitCode !== null) resolve(this.child.exitCode);
+      else this.child.once('exit', (code) => { resolve(code); });
+    });
+    await terminate(this.child, 15_000);
+    return exited;
+  }
+}
+
+export interface StartOperatorOptions {
+  kubeconfig: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** Starts the operator and waits until its probe server listens (not until it is ready). */
+export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
+  const child = spawn(process.execPath, [mainScript, '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'debug', ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env, KUBECONFIG: options.kubeconfig },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = new OutputTail(1000);
+  output.attach(child);
+  let port: number | undefined;
+  output.onLine((line) => {
+    try {
+      const record = JSON.parse(line) as { msg?: string; port?: number };
+      if (record.msg?.startsWith('serving /healthz') && record.port) port = record.port;
+    } catch {
+      // not a log record
+    }
+  });
+  try {
+    const bound = await eventually('the operator to serve its probes', () => {
+      if (child.exitCode !== null) return Promise.reject(new GiveUp(`the operator exited with ${child.exitCode}:\n${output.text()}`));
+      return Promise.resolve(port);
+    }, 30_000, 50);
+    return new OperatorProcess(child, `http://127.0.0.1:${bound}`, output);
+  } catch (error) {
+    await terminate(child);
+    throw error;
+  }
+}
