@@ -4,49 +4,36 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNamespace, deleteNamespace, kubectlOk, localCluster, serviceAccountKubeconfig } from '../support/cluster.ts';
-import { startOperator, type OperatorProcess } from '../support/operator.ts';
+import { createNamespace, deleteNamespace, kubectlOk, localCluster } from '../support/cluster.ts';
+import { operatorIdentity, operatorRules, startOperator, type OperatorIdentity, type OperatorProcess } from '../support/operator.ts';
 import { eventually } from '../support/processes.ts';
-
-function clusterRole(name: string, resources: Array<{ group: string; resource: string }>): string {
-  return JSON.stringify({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name },
-    rules: resources.map(({ group, resource }) => ({ apiGroups: [group], resources: [resource], verbs: ['list', 'watch'] })),
-  });
-}
 
 describe('the operator process', function () {
   this.timeout(120_000);
   let namespace: string;
-  let role: string;
   let dir: string;
-  let kubeconfig: string;
+  let identity: OperatorIdentity;
   let operator: OperatorProcess | undefined;
 
   before(async function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes
     await localCluster();
     namespace = await createNamespace('operator');
-    role = `portico-test-${namespace}`;
     dir = mkdtempSync(join(tmpdir(), 'portico-operator-'));
-    await kubectlOk(['create', 'serviceaccount', 'portico', '-n', namespace]);
     // Services only, at first: the EndpointSlice informer cannot list and must keep the operator unready.
-    await kubectlOk(['apply', '-f', '-'], clusterRole(role, [{ group: '', resource: 'services' }]));
-    await kubectlOk(['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--serviceaccount=${namespace}:portico`]);
-    kubeconfig = await serviceAccountKubeconfig(namespace, 'portico', join(dir, 'kubeconfig'));
+    const servicesOnly = operatorRules.filter((rule) => rule.resources.includes('services'));
+    identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'), servicesOnly);
   });
 
   after(async () => {
     await operator?.stop();
-    await kubectlOk(['delete', 'clusterrolebinding,clusterrole', role, '--ignore-not-found']);
+    await identity.remove();
     await deleteNamespace(namespace);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('is alive but not ready while a cache cannot sync, and says which', async () => {
-    operator = await startOperator({ kubeconfig });
+    operator = await startOperator({ kubeconfig: identity.kubeconfig });
     expect((await operator.get('/healthz')).status).to.equal(200);
     // Wait until the forbidden list has been tried and logged, then check readiness again.
     await eventually('the operator to log the forbidden EndpointSlice list', () => {
@@ -63,7 +50,7 @@ describe('the operator process', function () {
   });
 
   it('turns ready once the cache can sync, without a restart', async () => {
-    await kubectlOk(['apply', '-f', '-'], clusterRole(role, [{ group: '', resource: 'services' }, { group: 'discovery.k8s.io', resource: 'endpointslices' }]));
+    await identity.setRules(operatorRules);
     const ready = await eventually('/readyz to answer 200', async () => {
       const answer = await operator!.get('/readyz');
       return answer.status === 200 ? answer : undefined;

@@ -2,47 +2,10 @@
 // a real Envoy through addresses that a Service's EndpointSlice carries.
 import { expect } from 'chai';
 import { createNamespace, deleteNamespace, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
-import { asList, serviceWithEndpoints } from '../support/endpoints.ts';
-import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
+import { asList, endpointsOfService, serviceWithEndpoints } from '../support/endpoints.ts';
+import { proxyBootstrap, startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
 import { freePort } from '../support/processes.ts';
-
-interface EndpointSlice {
-  endpoints: Array<{ addresses: string[] }>;
-  ports: Array<{ port: number }>;
-}
-
-/** A static Envoy config that sends every request on `listenPort` to the given endpoints. */
-function proxyBootstrap(listenPort: number, endpoints: Array<{ address: string; port: number }>): string {
-  const lbEndpoints = endpoints.map(({ address, port }) => ({ endpoint: { address: { socket_address: { address, port_value: port } } } }));
-  return JSON.stringify({
-    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
-    static_resources: {
-      listeners: [
-        {
-          name: 'http',
-          address: { socket_address: { address: '127.0.0.1', port_value: listenPort } },
-          filter_chains: [
-            {
-              filters: [
-                {
-                  name: 'envoy.filters.network.http_connection_manager',
-                  typed_config: {
-                    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-                    stat_prefix: 'http',
-                    route_config: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'backends' } }] }] },
-                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-                  },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-      clusters: [{ name: 'backends', type: 'STATIC', connect_timeout: '1s', load_assignment: { cluster_name: 'backends', endpoints: [{ lb_endpoints: lbEndpoints }] } }],
-    },
-  });
-}
 
 describe('test hosts in network namespaces', function () {
   let namespace: string;
@@ -82,9 +45,7 @@ describe('test hosts in network namespaces', function () {
 
   it('carry real traffic from Envoy to the endpoints the EndpointSlice names', async function () {
     this.timeout(60_000);
-    const slice = JSON.parse(await kubectlOk(['get', 'endpointslice', 'echo-test-hosts', '-n', namespace, '-o', 'json'])) as EndpointSlice;
-    const port = slice.ports[0]!.port;
-    const endpoints = slice.endpoints.flatMap((endpoint) => endpoint.addresses.map((address) => ({ address, port })));
+    const endpoints = await endpointsOfService(namespace, 'echo');
     expect(endpoints.map((endpoint) => endpoint.address).sort()).to.deep.equal(backends.map((backend) => backend.address).sort());
 
     const listenPort = await freePort();

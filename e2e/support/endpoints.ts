@@ -1,3 +1,4 @@
+import { kubectlOk } from './cluster.ts';
 import type { Backend } from './netns.ts';
 
 /**
@@ -26,4 +27,20 @@ export function serviceWithEndpoints(namespace: string, name: string, port: numb
 /** The whole list as one `kubectl apply -f -` document. */
 export function asList(items: object[]): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+}
+
+interface EndpointSliceList {
+  items: Array<{ endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }>; ports?: Array<{ port?: number }> }>;
+}
+
+/** The ready addresses and ports that a Service's EndpointSlices hold, as the API has them. */
+export async function endpointsOfService(namespace: string, service: string): Promise<Array<{ address: string; port: number }>> {
+  const slices = JSON.parse(
+    await kubectlOk(['get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${service}`, '-o', 'json']),
+  ) as EndpointSliceList;
+  return slices.items.flatMap((slice) =>
+    (slice.endpoints ?? [])
+      .filter((endpoint) => endpoint.conditions?.ready !== false)
+      .flatMap((endpoint) => endpoint.addresses.map((address) => ({ address, port: slice.ports?.[0]?.port ?? 0 }))),
+  );
 }

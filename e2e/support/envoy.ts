@@ -101,3 +101,35 @@ export async function startEnvoy(bootstrap: string, options: StartEnvoyOptions =
     throw error;
   }
 }
+
+/** A static Envoy config that sends every request on `listenPort` to the given endpoints. */
+export function proxyBootstrap(listenPort: number, endpoints: Array<{ address: string; port: number }>): string {
+  const lbEndpoints = endpoints.map(({ address, port }) => ({ endpoint: { address: { socket_address: { address, port_value: port } } } }));
+  return JSON.stringify({
+    admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
+    static_resources: {
+      listeners: [
+        {
+          name: 'http',
+          address: { socket_address: { address: '127.0.0.1', port_value: listenPort } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: 'envoy.filters.network.http_connection_manager',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    stat_prefix: 'http',
+                    route_config: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'backends' } }] }] },
+                    http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: [{ name: 'backends', type: 'STATIC', connect_timeout: '1s', load_assignment: { cluster_name: 'backends', endpoints: [{ lb_endpoints: lbEndpoints }] } }],
+    },
+  });
+}

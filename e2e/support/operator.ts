@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { kubectlOk, serviceAccountKubeconfig } from './cluster.ts';
 import { GiveUp, OutputTail, eventually, terminate } from './processes.ts';
 
 const mainScript = fileURLToPath(new URL('../../operator/main.ts', import.meta.url));
@@ -70,4 +71,47 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
     await terminate(child);
     throw error;
   }
+}
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** What the operator reads today: its informers list and watch these. */
+export const operatorRules: PolicyRule[] = [
+  { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+];
+
+export interface OperatorIdentity {
+  /** A kubeconfig with a token of the operator's ServiceAccount. */
+  kubeconfig: string;
+  /** Replaces the ClusterRole's rules (RBAC takes effect without a new token). */
+  setRules(rules: PolicyRule[]): Promise<void>;
+  /** Deletes the ClusterRole and its binding (the namespace goes with the test). */
+  remove(): Promise<void>;
+}
+
+/**
+ * A ServiceAccount `portico` in `namespace`, bound to a ClusterRole with `rules`, and a
+ * kubeconfig with its token: the operator then runs with exactly those permissions.
+ */
+export async function operatorIdentity(namespace: string, kubeconfigFile: string, rules: PolicyRule[] = operatorRules): Promise<OperatorIdentity> {
+  const role = `portico-test-${namespace}`;
+  const setRules = async (next: PolicyRule[]) => {
+    const clusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: role }, rules: next };
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(clusterRole));
+  };
+  await kubectlOk(['create', 'serviceaccount', 'portico', '-n', namespace]);
+  await setRules(rules);
+  await kubectlOk(['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--serviceaccount=${namespace}:portico`]);
+  return {
+    kubeconfig: await serviceAccountKubeconfig(namespace, 'portico', kubeconfigFile),
+    setRules,
+    remove: async () => {
+      await kubectlOk(['delete', 'clusterrolebinding,clusterrole', role, '--ignore-not-found']);
+    },
+  };
 }

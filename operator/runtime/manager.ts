@@ -19,8 +19,6 @@ export class Manager {
 
   constructor(log: Logger) {
     this.log = log;
-    informerObjects.reset();
-    informerSynced.reset();
   }
 
   addInformer<T extends ManagedInformer>(informer: T): T {
