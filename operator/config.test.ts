@@ -3,7 +3,13 @@ import { loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('uses defaults when nothing is set', () => {
-    expect(loadConfig([], {})).to.deep.equal({ httpHost: '0.0.0.0', httpPort: 8080, logLevel: 'info', resyncPeriodMs: 300_000 });
+    expect(loadConfig([], {})).to.deep.equal({
+      httpHost: '0.0.0.0',
+      httpPort: 8080,
+      logLevel: 'info',
+      resyncPeriodMs: 300_000,
+      xds: { host: 'portico-xds.portico-system.svc.cluster.local', port: 18000 },
+    });
   });
 
   it('prefers flags over PORTICO_* variables', () => {
@@ -15,6 +21,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--http-port', '70000'], {})).to.throw('--http-port: "70000" is not a whole number from 0 to 65535');
     expect(() => loadConfig(['--log-level', 'loud'], {})).to.throw(/--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent/);
     expect(() => loadConfig(['--resync-period', '0'], {})).to.throw(/--resync-period/);
+    expect(() => loadConfig(['--xds-address', 'no-port'], {})).to.throw('--xds-address: "no-port" is not host:port');
   });
 
   it('rejects an unknown flag', () => {

@@ -8,6 +8,8 @@ export interface OperatorConfig {
   logLevel: LevelWithSilent;
   /** How often every key is reconciled again, whatever happened. */
   resyncPeriodMs: number;
+  /** Where gateways' Envoys reach the xDS server: the portico-xds Service. */
+  xds: { host: string; port: number };
 }
 
 const levels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -23,6 +25,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'http-port': { type: 'string' },
       'log-level': { type: 'string' },
       'resync-period': { type: 'string' },
+      'xds-address': { type: 'string' },
     },
     strict: true,
   });
@@ -32,7 +35,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   if (!levels.includes(logLevel as LevelWithSilent)) {
     throw new ConfigError(`--log-level: "${logLevel}" is not one of ${levels.join(', ')}`);
   }
+  const xdsAddress = values['xds-address'] ?? env.PORTICO_XDS_ADDRESS ?? 'portico-xds.portico-system.svc.cluster.local:18000';
+  const xdsMatch = /^([A-Za-z0-9.-]+):(\d+)$/.exec(xdsAddress);
+  if (!xdsMatch) throw new ConfigError(`--xds-address: "${xdsAddress}" is not host:port`);
   return {
+    xds: { host: xdsMatch[1]!, port: integer('--xds-address port', xdsMatch[2]!, 1, 65535) },
     httpHost: values['http-host'] ?? env.PORTICO_HTTP_HOST ?? '0.0.0.0',
     httpPort,
     logLevel: logLevel as LevelWithSilent,

@@ -2,6 +2,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
 import { registerCaches } from './caches.ts';
+import { registerInstallationController } from './installation/controller.ts';
+import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
 import { createLogger } from './log.ts';
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: metricsRegistry });
   const manager = new Manager(log);
   registerCaches(manager, kubeConfig, log);
+  registerInstallationController(manager, kubeConfig, new KubeClient(kubeConfig), { render: { xds: config.xds }, resyncPeriodMs: config.resyncPeriodMs }, log);
   const probes = new ProbeServer({ notReady: () => manager.unsynced, beforeScrape: () => { manager.collectMetrics(); }, metrics: metricsRegistry }, log);
   await probes.listen(config.httpPort, config.httpHost);
   manager.start();

@@ -9,7 +9,7 @@ class FakeSource implements WatchSource {
   private syncWaiters: Array<() => void> = [];
   readonly informer = {
     name: 'fakes.v1',
-    waitForSync: () => (this.hasSynced ? Promise.resolve() : new Promise<void>((resolve) => this.syncWaiters.push(resolve))),
+    waitForSync: () => (this.hasSynced ? Promise.resolve(undefined) : new Promise<void>((resolve) => this.syncWaiters.push(resolve))),
   };
   subscribe(enqueue: (key: string) => void): void {
     this.enqueue = enqueue;
@@ -43,7 +43,7 @@ describe('Controller', () => {
     controller = new Controller(
       { name: 'test', watches: [source], listKeys: () => ['ns/a', 'ns/b'], reconcile: (key) => {
           seen.push(key);
-          return Promise.resolve();
+          return Promise.resolve(undefined);
         },
       },
       silent,
@@ -70,7 +70,7 @@ describe('Controller', () => {
         backoff: { baseMs: 1, maxMs: 10 },
         reconcile: () => {
           attempts += 1;
-          return attempts < 3 ? Promise.reject(new Error('apiserver said no')) : Promise.resolve();
+          return attempts < 3 ? Promise.reject(new Error('apiserver said no')) : Promise.resolve(undefined);
         },
       },
       silent,
@@ -116,7 +116,7 @@ describe('Controller', () => {
     controller = new Controller(
       { name: 'test', watches: [source], listKeys: () => ['ns/a'], resyncPeriodMs: 10, reconcile: () => {
           runs += 1;
-          return Promise.resolve();
+          return Promise.resolve(undefined);
         },
       },
       silent,

@@ -29,11 +29,16 @@ export function objectKey(object: KubernetesObject): string {
   return namespace ? `${namespace}/${name}` : `${name}`;
 }
 
+export type ReconcileResult = undefined | { requeueAfterMs: number };
+
 export interface ControllerOptions {
   name: string;
   watches: WatchSource[];
-  /** Brings the world in line with the desired state of `key`; throws to retry with backoff. */
-  reconcile: (key: string) => Promise<void>;
+  /**
+   * Brings the world in line with the desired state of `key`; throws to retry with backoff,
+   * or asks to look again after a while (e.g. while waiting for something it cannot watch).
+   */
+  reconcile: (key: string) => Promise<ReconcileResult>;
   /** Every key the controller owns, enqueued on each periodic resync. */
   listKeys: () => string[];
   workers?: number;
@@ -97,8 +102,9 @@ export class Controller {
       workQueueDepth.set({ controller: this.name }, this.queue.length);
       const endTimer = reconcileDuration.startTimer({ controller: this.name });
       try {
-        await this.options.reconcile(key);
+        const result = await this.options.reconcile(key);
         this.backoff.forget(key);
+        if (result) this.queue.addAfter(key, result.requeueAfterMs);
         reconcileTotal.inc({ controller: this.name, result: 'success' });
       } catch (error) {
         const delayMs = this.backoff.next(key);

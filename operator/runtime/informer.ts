@@ -1,12 +1,6 @@
-import {
-  KubeConfig,
-  KubernetesObjectApi,
-  makeInformer,
-  type Informer,
-  type KubernetesObject,
-  type ObjectCache,
-} from '@kubernetes/client-node';
+import { KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { KubeClient } from '../kube/client.ts';
 import { PerKeyBackoff, type BackoffOptions } from './backoff.ts';
 
 /** What an informer lists and watches. */
@@ -52,9 +46,15 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
     this.resource = resource;
     this.log = log.child({ informer: this.name });
     this.backoff = new PerKeyBackoff(backoff);
-    const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.informer = makeInformer<T>(kubeConfig, collectionPath(resource), () =>
-      objects.list<T>(resource.apiVersion, resource.kind, resource.namespace, undefined, undefined, undefined, undefined, resource.labelSelector),
+    // Listed as the API's own JSON (client-node's typed list would convert objects through
+    // its model classes); watch events arrive as plain JSON too.
+    const client = new KubeClient(kubeConfig);
+    const path = collectionPath(resource);
+    this.informer = makeInformer<T>(
+      kubeConfig,
+      path,
+      () => client.list<T>(path, { apiVersion: resource.apiVersion, kind: resource.kind, labelSelector: resource.labelSelector }),
+      resource.labelSelector,
     );
     for (const event of ['add', 'update', 'delete'] as const) {
       this.informer.on(event, (object) => { this.dispatch(event, object); });

@@ -1,0 +1,175 @@
+// GatewayInstallation → the objects it owns, from the handlebars templates in templates/.
+// Pure: the same installation and settings always give the same objects.
+import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
+import Handlebars from 'handlebars';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
+import { parseQuantity } from './quantity.ts';
+
+export interface RenderSettings {
+  /** Where the gateway's Envoys reach the operator's xDS server. */
+  xds: { host: string; port: number };
+}
+
+export interface RenderedInstallation {
+  /** The gateway namespace, as the operator creates it when it is missing. */
+  namespace: V1Namespace;
+  /** Every namespaced object the installation owns, in the order they are applied. */
+  objects: KubernetesObject[];
+}
+
+const handlebars = Handlebars.create();
+// Every value goes into the YAML as JSON, which YAML reads as it is: no quoting mistakes.
+handlebars.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(value ?? null)));
+
+function template(path: string): Handlebars.TemplateDelegate {
+  const text = readFileSync(new URL(`../../templates/${path}`, import.meta.url), 'utf8');
+  return handlebars.compile(text, { noEscape: true, strict: true });
+}
+
+const templates = {
+  namespace: template('installation/namespace.yaml.hbs'),
+  serviceAccount: template('installation/serviceaccount.yaml.hbs'),
+  bootstrapConfigMap: template('installation/bootstrap-configmap.yaml.hbs'),
+  deployment: template('installation/deployment.yaml.hbs'),
+  services: template('installation/services.yaml.hbs'),
+  podDisruptionBudget: template('installation/poddisruptionbudget.yaml.hbs'),
+  horizontalPodAutoscaler: template('installation/horizontalpodautoscaler.yaml.hbs'),
+  bootstrap: template('envoy-bootstrap.yaml.hbs'),
+};
+
+export const adminPort = 9901;
+export const installationLabel = 'portico.dev/installation';
+export const managedByLabels = { 'app.kubernetes.io/managed-by': 'portico' };
+/** Heap ceiling when the Envoy container has no memory limit. */
+const defaultHeapBytes = 1024 * 2 ** 20;
+const maxDownstreamConnections = 50_000;
+
+/** The names of what an installation owns in its namespace. */
+export function ownedNames(installation: GatewayInstallation) {
+  const name = installation.metadata?.name ?? '';
+  return {
+    deployment: `${name}-gateway`,
+    serviceAccount: `${name}-gateway`,
+    bootstrapConfigMap: `${name}-bootstrap`,
+    externalService: installation.spec.service.name,
+    internalService: installation.spec.internalService.name,
+  };
+}
+
+export function renderInstallation(installation: GatewayInstallation, settings: RenderSettings): RenderedInstallation {
+  const name = installation.metadata?.name ?? '';
+  const { spec } = installation;
+  const { envoy, listeners } = spec;
+  const names = ownedNames(installation);
+  const selector = { [installationLabel]: name, 'app.kubernetes.io/component': 'gateway' };
+  const labels = {
+    'app.kubernetes.io/name': 'portico-gateway',
+    'app.kubernetes.io/instance': name,
+    ...managedByLabels,
+    ...selector,
+  };
+  // Knative and Kourier users find the gateway's Services by this label.
+  const serviceLabels = { ...labels, 'networking.knative.dev/ingress-provider': 'kourier' };
+  const memoryLimit = envoy.resources.limits?.memory;
+  const bootstrap = templates.bootstrap({
+    installation: { name },
+    adminPort,
+    statsAddress: listeners.addresses[0],
+    ports: listeners.ports,
+    xds: settings.xds,
+    overload: {
+      // Envoy sheds load at 95% of this ceiling, before the kubelet's OOM kill at the limit.
+      maxHeapBytes: Math.floor(memoryLimit === undefined ? defaultHeapBytes : parseQuantity(memoryLimit) * 0.9),
+      maxConnections: maxDownstreamConnections,
+    },
+  });
+  const ports = listeners.ports;
+  const values = {
+    installation: { name },
+    namespace: spec.namespace,
+    namespaceLabels: { ...managedByLabels, [installationLabel]: name },
+    names,
+    labels,
+    selector,
+    ports,
+    bootstrap,
+    // Handlebars runs in strict mode (a typo in a template fails loudly), so every optional
+    // value a template tests is present, as null when unset.
+    envoy: {
+      image: envoy.image,
+      imagePullPolicy: envoy.imagePullPolicy,
+      replicas: envoy.replicas,
+      resources: envoy.resources,
+      terminationGracePeriodSeconds: envoy.terminationGracePeriodSeconds ?? envoy.drainSeconds + 15,
+      priorityClassName: envoy.priorityClassName ?? null,
+      nodeSelector: envoy.nodeSelector ?? null,
+      tolerations: envoy.tolerations ?? null,
+      affinity: envoy.affinity ?? null,
+      topologySpreadConstraints: envoy.topologySpreadConstraints ?? null,
+    },
+    autoscaling: envoy.autoscaling?.enabled ? envoy.autoscaling : null,
+    podLabels: { ...envoy.podLabels, ...labels },
+    podAnnotations: {
+      ...envoy.podAnnotations,
+      // A new bootstrap rolls the pods: Envoy reads it only at start.
+      'portico.dev/bootstrap-hash': createHash('sha256').update(bootstrap).digest('hex').slice(0, 16),
+    },
+    envoyArgs: [
+      '-c', '/etc/envoy/envoy-bootstrap.yaml',
+      '--log-level', envoy.logLevel,
+      '--drain-time-s', String(envoy.drainSeconds),
+      '--drain-strategy', 'immediate',
+      '--service-node', '$(POD_NAME)',
+      '--service-cluster', name,
+      // Pods are replaced by rolling updates, never hot-restarted: no shared memory needed.
+      '--disable-hot-restart',
+    ],
+    preStopCommand: [
+      '/bin/bash',
+      '-c',
+      `exec 3<>/dev/tcp/127.0.0.1/${adminPort} && printf 'POST /drain_listeners?graceful&inboundonly HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' >&3; sleep ${envoy.drainSeconds}`,
+    ],
+    containerPorts: [
+      { name: 'http', containerPort: ports.externalHTTP, protocol: 'TCP' },
+      { name: 'http-internal', containerPort: ports.internalHTTP, protocol: 'TCP' },
+      { name: 'https', containerPort: ports.externalHTTPS, protocol: 'TCP' },
+      { name: 'https-internal', containerPort: ports.internalHTTPS, protocol: 'TCP' },
+      { name: 'probe-http', containerPort: ports.probeHTTP, protocol: 'TCP' },
+      { name: 'probe-https', containerPort: ports.probeHTTPS, protocol: 'TCP' },
+      { name: 'metrics', containerPort: ports.metrics, protocol: 'TCP' },
+    ],
+    service: {
+      name: spec.service.name,
+      type: spec.service.type,
+      externalTrafficPolicy: spec.service.externalTrafficPolicy ?? null,
+      loadBalancerClass: spec.service.loadBalancerClass ?? null,
+      loadBalancerSourceRanges: spec.service.loadBalancerSourceRanges ?? null,
+      annotations: spec.service.annotations ?? null,
+      labels: { ...spec.service.labels, ...serviceLabels },
+    },
+    internalService: {
+      name: spec.internalService.name,
+      annotations: spec.internalService.annotations ?? null,
+      labels: { ...spec.internalService.labels, ...serviceLabels },
+    },
+    pdb: {
+      minAvailable: envoy.podDisruptionBudget?.minAvailable ?? '80%',
+      maxUnavailable: envoy.podDisruptionBudget?.maxUnavailable ?? null,
+    },
+  };
+
+  const render = (delegate: Handlebars.TemplateDelegate): KubernetesObject[] =>
+    parseAllDocuments(delegate(values)).map((document) => document.toJS() as KubernetesObject);
+  const objects = [
+    ...render(templates.serviceAccount),
+    ...render(templates.bootstrapConfigMap),
+    ...render(templates.deployment),
+    ...render(templates.services),
+    ...(envoy.podDisruptionBudget?.enabled ? render(templates.podDisruptionBudget) : []),
+    ...(envoy.autoscaling?.enabled ? render(templates.horizontalPodAutoscaler) : []),
+  ];
+  return { namespace: parseYaml(templates.namespace(values)) as V1Namespace, objects };
+}

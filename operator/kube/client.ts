@@ -1,0 +1,130 @@
+// A small JSON client for the writes the operator makes: server-side apply, status and
+// metadata patches, deletes. client-node's generic object API converts objects through its
+// model classes, which renames and drops fields of objects it does not model exactly
+// (CRD schemas, for one); the operator sends and receives the API's own JSON instead, with
+// client-node's KubeConfig for the connection and credentials.
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { objectPath, type ObjectReference } from './resources.ts';
+
+export const fieldManager = 'portico';
+
+/** An error answer of the apiserver, with its Status fields. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly details: unknown;
+
+  constructor(method: string, path: string, status: number, body: { message?: string; reason?: string; details?: unknown }) {
+    super(`${method} ${path}: ${status} ${body.reason ?? ''}: ${body.message ?? ''}`.trim());
+    this.status = status;
+    this.reason = body.reason ?? '';
+    this.details = body.details;
+  }
+}
+
+export function referenceOf(object: KubernetesObject): ObjectReference {
+  return { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', namespace: object.metadata?.namespace, name: object.metadata?.name ?? '' };
+}
+
+export class KubeClient {
+  private readonly kubeConfig: KubeConfig;
+  /** Counts every request that changes something, for tests and metrics. */
+  writes = 0;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+  }
+
+  /** Server-side apply as field manager `portico`, taking over fields others set (force). */
+  async apply<T extends KubernetesObject>(object: T): Promise<T> {
+    const path = `${objectPath(referenceOf(object))}?fieldManager=${fieldManager}&force=true`;
+    return this.send<T>('PATCH', path, object, 'application/apply-patch+yaml');
+  }
+
+  async create<T extends KubernetesObject>(object: T): Promise<T> {
+    const reference = referenceOf(object);
+    const path = objectPath(reference).replace(/\/[^/]+$/, '');
+    return this.send<T>('POST', `${path}?fieldManager=${fieldManager}`, object);
+  }
+
+  /** The object, or undefined if it does not exist. */
+  async get<T extends KubernetesObject>(reference: ObjectReference): Promise<T | undefined> {
+    try {
+      return await this.send<T>('GET', objectPath(reference));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Lists a collection (e.g. /api/v1/services), every page of it, with apiVersion and kind set on each item. */
+  async list<T extends KubernetesObject>(path: string, options: { apiVersion: string; kind: string; labelSelector?: string }): Promise<KubernetesListObject<T>> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const query = new URLSearchParams({ limit: '500' });
+      if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+      if (continueToken) query.set('continue', continueToken);
+      const page = await this.send<{ metadata?: { resourceVersion?: string; continue?: string }; items: T[] }>('GET', `${path}?${query.toString()}`);
+      // List items carry no apiVersion and kind; watch events do. Make them alike.
+      for (const item of page.items) {
+        item.apiVersion = options.apiVersion;
+        item.kind = options.kind;
+        items.push(item);
+      }
+      continueToken = page.metadata?.continue;
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+    } while (continueToken);
+    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items };
+  }
+
+  /** A JSON merge patch of the object (or of its status subresource). */
+  async mergePatch<T extends KubernetesObject>(reference: ObjectReference, patch: object, subresource?: 'status'): Promise<T> {
+    const path = `${objectPath(reference)}${subresource ? `/${subresource}` : ''}?fieldManager=${fieldManager}`;
+    return this.send<T>('PATCH', path, patch, 'application/merge-patch+json');
+  }
+
+  /** Deletes the object; an object already gone is not an error. */
+  async delete(reference: ObjectReference, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<void> {
+    try {
+      await this.send('DELETE', objectPath(reference), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy });
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+  }
+
+  private async send<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig names no cluster');
+    const url = new URL(path, cluster.server);
+    const headers: OutgoingHttpHeaders = { accept: 'application/json' };
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    const options: RequestOptions = { method, headers };
+    // Adds the server's CA, client certificate or bearer token.
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    if (method !== 'GET') this.writes += 1;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = send(url, options, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() });
+        });
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end(payload);
+    });
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    if (status >= 400) throw new ApiError(method, path, status, parsed as { message?: string; reason?: string });
+    return parsed as T;
+  }
+}
