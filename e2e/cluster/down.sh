@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 export PATH="$kubernetes_bin:$kwok_bin:$PATH"
 if [[ -x "$kwok_bin/kwokctl" ]]; then
-  kwokctl --name "$PORTICO_CLUSTER" delete cluster >&2 || true
+  output="$(kwokctl --name "$PORTICO_CLUSTER" delete cluster 2>&1)" || printf '%s\n' "$output" >&2
 fi
 rm -f "$kubeconfig"
 log "cluster '$PORTICO_CLUSTER' stopped"

@@ -40,6 +40,7 @@ kwokctl --name "$PORTICO_CLUSTER" delete cluster >/dev/null 2>&1 || true
 mkdir -p "$(dirname "$kubeconfig")"
 rm -f "$kubeconfig"
 
+create_log="$(dirname "$kubeconfig")/create.log"
 log "starting cluster '$PORTICO_CLUSTER' (Kubernetes $KUBERNETES_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
 kwokctl --name "$PORTICO_CLUSTER" create cluster \
   --runtime binary \
@@ -51,7 +52,7 @@ kwokctl --name "$PORTICO_CLUSTER" create cluster \
   --kube-authorization=true \
   --kube-admission=true \
   --kubeconfig "$kubeconfig" \
-  --wait 2m >&2
+  --wait 2m >"$create_log" 2>&1 || { cat "$create_log" >&2; log "kwokctl could not start the cluster (log above)"; exit 1; }
 
 kubectl --kubeconfig "$kubeconfig" apply -f "$cluster_dir/nodes.yaml" >&2
 kubectl --kubeconfig "$kubeconfig" wait --for=condition=Ready node --all --timeout=60s >&2
