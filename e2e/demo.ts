@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createNamespace, deleteNamespace, kubectlOk, localCluster, stopClusterIfStartedHere } from './support/cluster.ts';
+import { createNamespace, deleteNamespace, installCrds, kubectlOk, localCluster, stopClusterIfStartedHere } from './support/cluster.ts';
 import { asList, endpointsOfService, serviceWithEndpoints } from './support/endpoints.ts';
 import { proxyBootstrap, startEnvoy } from './support/envoy.ts';
 import { createTestHost } from './support/netns.ts';
@@ -26,6 +26,7 @@ try {
   process.stdout.write(await kubectlOk(['get', 'nodes', '-o', 'wide']));
 
   say('Running the operator with its own ServiceAccount and RBAC');
+  await installCrds();
   const namespace = await createNamespace('portico-demo');
   cleanups.push(() => deleteNamespace(namespace));
   const identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'));

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNamespace, deleteNamespace, kubectlOk, localCluster } from '../support/cluster.ts';
+import { createNamespace, deleteNamespace, installCrds, kubectlOk, localCluster } from '../support/cluster.ts';
 import { asList, endpointsOfService, serviceWithEndpoints } from '../support/endpoints.ts';
 import { proxyBootstrap, startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
@@ -23,15 +23,16 @@ describe('the test bed: control plane, operator and a real Envoy', function () {
   this.timeout(120_000);
   let namespace: string;
   let dir: string;
-  let identity: OperatorIdentity;
+  let identity: OperatorIdentity | undefined;
   let operator: OperatorProcess | undefined;
-  let host: TestHost;
+  let host: TestHost | undefined;
   let backend: Backend;
   let envoy: EnvoyProcess | undefined;
 
   before(async function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes
     await localCluster();
+    await installCrds();
     namespace = await createNamespace('testbed');
     dir = mkdtempSync(join(tmpdir(), 'portico-testbed-'));
     identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'));
@@ -42,14 +43,14 @@ describe('the test bed: control plane, operator and a real Envoy', function () {
   after(async () => {
     await envoy?.stop();
     await operator?.stop();
-    await host.destroy();
-    await identity.remove();
+    await host?.destroy();
+    await identity?.remove();
     await deleteNamespace(namespace);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs the operator with its own ServiceAccount until it is ready', async () => {
-    operator = await startOperator({ kubeconfig: identity.kubeconfig });
+    operator = await startOperator({ kubeconfig: identity!.kubeconfig });
     await eventually('the operator to be ready', async () => ((await operator!.get('/readyz')).status === 200 ? true : undefined));
   });
 

@@ -90,3 +90,11 @@ export async function serviceAccountKubeconfig(namespace: string, serviceAccount
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }
+
+const crdDirectory = fileURLToPath(new URL('../../crds/', import.meta.url));
+
+/** Applies Portico's CRDs (crds/) with kubectl and waits until the apiserver serves them. */
+export async function installCrds(): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', crdDirectory]);
+  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/gatewayinstallations.portico.dev']);
+}

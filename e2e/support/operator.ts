@@ -79,10 +79,21 @@ export interface PolicyRule {
   verbs: string[];
 }
 
-/** What the operator reads today: its informers list and watch these. */
+const watch = ['list', 'watch'];
+const own = ['list', 'watch', 'patch', 'delete'];
+
+/** What the operator reads and writes (its ClusterRole in a cluster). */
 export const operatorRules: PolicyRule[] = [
-  { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['services'], verbs: own },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: watch },
+  { apiGroups: ['portico.dev'], resources: ['gatewayinstallations'], verbs: ['list', 'watch', 'patch'] },
+  { apiGroups: ['portico.dev'], resources: ['gatewayinstallations/status'], verbs: ['patch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch', 'create', 'delete'] },
+  { apiGroups: [''], resources: ['serviceaccounts', 'configmaps'], verbs: own },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: own },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: own },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: own },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
 ];
 
 export interface OperatorIdentity {

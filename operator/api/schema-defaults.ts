@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { GatewayInstallation } from './gatewayinstallation.ts';
 
 export interface Schema {
+  description?: string;
   type?: string;
   default?: unknown;
   properties?: Record<string, Schema>;

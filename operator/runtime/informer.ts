@@ -62,9 +62,10 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
     this.informer.on('error', (error) => { this.onError(error); });
   }
 
-  /** e.g. `endpointslices.discovery.k8s.io/v1`, `services.v1`. */
+  /** e.g. `endpointslices.discovery.k8s.io/v1`, `services.v1`, `services.v1 (app=x)` with a selector. */
   get name(): string {
-    return `${this.resource.plural}.${this.resource.apiVersion}`;
+    const selector = this.resource.labelSelector ? ` (${this.resource.labelSelector})` : '';
+    return `${this.resource.plural}.${this.resource.apiVersion}${selector}`;
   }
 
   get hasSynced(): boolean {
