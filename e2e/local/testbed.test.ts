@@ -6,18 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectlOk, localCluster } from '../support/cluster.ts';
+import { gauge } from '../support/installations.ts';
 import { asList, endpointsOfService, serviceWithEndpoints } from '../support/endpoints.ts';
 import { proxyBootstrap, startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
 import { operatorIdentity, startOperator, type OperatorIdentity, type OperatorProcess } from '../support/operator.ts';
 import { sendRequest } from '../support/http.ts';
 import { eventually, freePort } from '../support/processes.ts';
-
-/** The number a gauge has in a Prometheus text exposition, or undefined. */
-function gauge(metrics: string, series: string): number | undefined {
-  const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe('the test bed: control plane, operator and a real Envoy', function () {
   this.timeout(120_000);

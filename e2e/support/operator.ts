@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { kubectlOk, serviceAccountKubeconfig } from './cluster.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNamespace, deleteNamespace, kubectlOk, serviceAccountKubeconfig } from './cluster.ts';
 import { GiveUp, OutputTail, eventually, terminate } from './processes.ts';
 
 const mainScript = fileURLToPath(new URL('../../operator/main.ts', import.meta.url));
@@ -125,4 +128,34 @@ export async function operatorIdentity(namespace: string, kubeconfigFile: string
       await kubectlOk(['delete', 'clusterrolebinding,clusterrole', role, '--ignore-not-found']);
     },
   };
+}
+
+export interface RunningOperator {
+  process: OperatorProcess;
+  /** Stops the operator and removes its identity and namespace. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The operator as it runs in a cluster: its own ServiceAccount with `rules`, started and
+ * ready (every cache synced). The CRDs must be installed first.
+ */
+export async function runOperator(rules: PolicyRule[] = operatorRules): Promise<RunningOperator> {
+  const namespace = await createNamespace('portico-operator');
+  const dir = mkdtempSync(join(tmpdir(), 'portico-operator-'));
+  const identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'), rules);
+  const operator = await startOperator({ kubeconfig: identity.kubeconfig });
+  const stop = async () => {
+    await operator.stop();
+    await identity.remove();
+    await deleteNamespace(namespace);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await eventually('the operator to be ready', async () => ((await operator.get('/readyz')).status === 200 ? true : undefined), 60_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { process: operator, stop };
 }

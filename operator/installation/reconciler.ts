@@ -8,6 +8,7 @@ import { apiVersion as installationApiVersion, kind as installationKind, type Ga
 import { ApiError, referenceOf, type KubeClient } from '../kube/client.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
+import { applyServicePatches } from './patches/apply.ts';
 import { installationLabel, renderInstallation, type RenderSettings } from './render.ts';
 import { computeStatus, type Problem } from './status.ts';
 import { containsDesired } from './up-to-date.ts';
@@ -72,7 +73,9 @@ export class InstallationReconciler {
     problems.push(...(await this.checkSecrets(installation)));
 
     const rendered = renderInstallation(installation, this.settings);
-    const desired = rendered.objects.map((object) => this.ownedBy(object, installation));
+    const patched = applyServicePatches(rendered.objects, installation.spec.service.patches);
+    problems.push(...patched.problems);
+    const desired = patched.objects.map((object) => this.ownedBy(object, installation));
     for (const object of desired) {
       const problem = await this.applyIfChanged(object);
       if (problem) problems.push(problem);

@@ -6,6 +6,7 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { apiWrites } from '../runtime/metrics.ts';
 import { objectPath, type ObjectReference } from './resources.ts';
 
 export const fieldManager = 'portico';
@@ -30,8 +31,6 @@ export function referenceOf(object: KubernetesObject): ObjectReference {
 
 export class KubeClient {
   private readonly kubeConfig: KubeConfig;
-  /** Counts every request that changes something, for tests and metrics. */
-  writes = 0;
 
   constructor(kubeConfig: KubeConfig) {
     this.kubeConfig = kubeConfig;
@@ -109,7 +108,7 @@ export class KubeClient {
     const options: RequestOptions = { method, headers };
     // Adds the server's CA, client certificate or bearer token.
     await this.kubeConfig.applyToHTTPSOptions(options);
-    if (method !== 'GET') this.writes += 1;
+    if (method !== 'GET') apiWrites.inc({ method });
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const request = send(url, options, (response) => {

@@ -34,4 +34,10 @@ export const informerObjects = new Gauge({
   labelNames: ['informer'] as const,
 });
 
+export const apiWrites = new Counter({
+  name: 'portico_api_writes_total',
+  help: 'Requests to the Kubernetes API that change something (apply, patch, create, delete), by HTTP method.',
+  labelNames: ['method'] as const,
+});
+
 export { register as metricsRegistry };
