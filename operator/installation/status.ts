@@ -19,6 +19,13 @@ export interface Observed {
   blocked: boolean;
 }
 
+/** The tag of an image reference (`repo/envoy:v1.40.0@sha256:…` → `v1.40.0`), if it has one. */
+export function imageTag(image: string): string | undefined {
+  const name = image.split('@')[0]!;
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+}
+
 function envoyStatus(deployment: V1Deployment | undefined): GatewayInstallationStatus['envoy'] {
   if (!deployment) return undefined;
   const image = deployment.spec?.template.spec?.containers.find((container) => container.name === 'envoy')?.image;
@@ -26,7 +33,7 @@ function envoyStatus(deployment: V1Deployment | undefined): GatewayInstallationS
   const ready = deployment.status?.readyReplicas ?? 0;
   return {
     image,
-    version: image?.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined,
+    version: image === undefined ? undefined : imageTag(image),
     replicas: desired,
     readyReplicas: ready,
     updatedReplicas: deployment.status?.updatedReplicas ?? 0,
