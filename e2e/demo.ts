@@ -31,7 +31,7 @@ try {
   cleanups.push(() => deleteNamespace(namespace));
   const identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'));
   cleanups.push(() => identity.remove());
-  const operator = await startOperator({ kubeconfig: identity.kubeconfig });
+  const operator = await startOperator({ kubeconfig: identity.kubeconfig, namespace });
   cleanups.push(async () => {
     await operator.stop();
   });

@@ -3,7 +3,8 @@ import { loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('uses defaults when nothing is set', () => {
-    expect(loadConfig([], {})).to.deep.equal({
+    expect(loadConfig([], { POD_NAME: 'portico-abc' })).to.deep.equal({
+      leaderElection: { namespace: 'portico-system', name: 'portico-leader', identity: 'portico-abc' },
       httpHost: '0.0.0.0',
       httpPort: 8080,
       logLevel: 'info',
@@ -22,6 +23,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--log-level', 'loud'], {})).to.throw(/--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent/);
     expect(() => loadConfig(['--resync-period', '0'], {})).to.throw(/--resync-period/);
     expect(() => loadConfig(['--xds-address', 'no-port'], {})).to.throw('--xds-address: "no-port" is not host:port');
+  });
+
+  it('switches leader election off, or moves its lease', () => {
+    expect(loadConfig(['--leader-election=false'], {}).leaderElection).to.equal(undefined);
+    expect(loadConfig(['--leader-election-namespace', 'ops'], {}).leaderElection?.namespace).to.equal('ops');
+    expect(() => loadConfig(['--leader-election', 'maybe'], {})).to.throw('--leader-election: "maybe" is not true or false');
   });
 
   it('rejects an unknown flag', () => {

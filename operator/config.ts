@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 
@@ -10,6 +11,8 @@ export interface OperatorConfig {
   resyncPeriodMs: number;
   /** Where gateways' Envoys reach the xDS server: the portico-xds Service. */
   xds: { host: string; port: number };
+  /** Leader election on a Lease; undefined when switched off (a single replica). */
+  leaderElection?: { namespace: string; name: string; identity: string };
 }
 
 const levels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -26,6 +29,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'log-level': { type: 'string' },
       'resync-period': { type: 'string' },
       'xds-address': { type: 'string' },
+      'leader-election': { type: 'string' },
+      'leader-election-namespace': { type: 'string' },
     },
     strict: true,
   });
@@ -38,7 +43,19 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   const xdsAddress = values['xds-address'] ?? env.PORTICO_XDS_ADDRESS ?? 'portico-xds.portico-system.svc.cluster.local:18000';
   const xdsMatch = /^([A-Za-z0-9.-]+):(\d+)$/.exec(xdsAddress);
   if (!xdsMatch) throw new ConfigError(`--xds-address: "${xdsAddress}" is not host:port`);
+  const electionFlag = values['leader-election'] ?? env.PORTICO_LEADER_ELECTION ?? 'true';
+  if (electionFlag !== 'true' && electionFlag !== 'false') throw new ConfigError(`--leader-election: "${electionFlag}" is not true or false`);
+  const leaderElection =
+    electionFlag === 'true'
+      ? {
+          // In a pod, POD_NAMESPACE and POD_NAME come from the downward API.
+          namespace: values['leader-election-namespace'] ?? env.PORTICO_LEADER_ELECTION_NAMESPACE ?? env.POD_NAMESPACE ?? 'portico-system',
+          name: 'portico-leader',
+          identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
+        }
+      : undefined;
   return {
+    leaderElection,
     xds: { host: xdsMatch[1]!, port: integer('--xds-address port', xdsMatch[2]!, 1, 65535) },
     httpHost: values['http-host'] ?? env.PORTICO_HTTP_HOST ?? '0.0.0.0',
     httpPort,

@@ -8,7 +8,8 @@ import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
 import { createLogger } from './log.ts';
 import { Manager } from './runtime/manager.ts';
-import { metricsRegistry } from './runtime/metrics.ts';
+import { defaultLeaseTimings, LeaderElector } from './runtime/leader-election.ts';
+import { isLeader, metricsRegistry } from './runtime/metrics.ts';
 
 async function main(): Promise<void> {
   let config: OperatorConfig;
@@ -42,10 +43,27 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: metricsRegistry });
   const manager = new Manager(log);
   registerCaches(manager, kubeConfig, log);
-  registerInstallationController(manager, kubeConfig, new KubeClient(kubeConfig), { render: { xds: config.xds }, resyncPeriodMs: config.resyncPeriodMs }, log);
+  const client = new KubeClient(kubeConfig);
+  registerInstallationController(manager, kubeConfig, client, { render: { xds: config.xds }, resyncPeriodMs: config.resyncPeriodMs }, log);
   const probes = new ProbeServer({ notReady: () => manager.unsynced, beforeScrape: () => { manager.collectMetrics(); }, metrics: metricsRegistry }, log);
   await probes.listen(config.httpPort, config.httpHost);
   manager.start();
+
+  // Every replica fills its caches; only the leader runs the controllers that write.
+  const elector = config.leaderElection && new LeaderElector(client, { ...config.leaderElection, ...defaultLeaseTimings }, log);
+  const lead = () => {
+    isLeader.set(1);
+    manager.runControllers();
+  };
+  if (elector) {
+    elector.run(lead, () => {
+      // Controllers may have writes in flight; a restart is the clean way back to following.
+      log.fatal('lost leadership; exiting so that the replica restarts as a follower');
+      process.exit(1);
+    });
+  } else {
+    lead();
+  }
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -56,6 +74,8 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(0), 10_000).unref();
     probes.markShuttingDown();
     await manager.stop();
+    await elector?.stop();
+    isLeader.set(0);
     await probes.close();
     log.info('stopped');
   };

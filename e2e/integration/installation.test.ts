@@ -56,6 +56,14 @@ describe('GatewayInstallation', function () {
     operator = running.process;
   });
 
+  afterEach(function () {
+    // A failure is easier to read with what the operator said just before it.
+    if (this.currentTest?.state === 'failed' && operator) {
+      const lines = operator.output.text().split('\n').filter((line) => !line.includes('"level":20'));
+      process.stdout.write(`operator log (last lines):\n${lines.slice(-30).join('\n')}\n`);
+    }
+  });
+
   after(async () => {
     if (created.length) await kubectl(['delete', 'gwi', ...created, '--ignore-not-found', '--wait=true', '--timeout=60s']);
     await running?.stop();
@@ -93,7 +101,7 @@ describe('GatewayInstallation', function () {
 
     it('owns every object it creates, applied server-side by field manager portico', async () => {
       const uid = (await getJson(['gwi', name])).metadata.uid;
-      const objects = await getJson<{ items: KubeObject[] }>(['serviceaccount,configmap,deployment,service', '-n', namespace, '-l', `portico.dev/installation=${name}`]);
+      const objects = await getJson<{ items: KubeObject[] }>(['serviceaccount,configmap,deployment,service', '-n', namespace, '-l', `portico.dev/installation=${name}`, '--show-managed-fields']);
       expect(objects.items.map((object) => `${object.kind}/${object.metadata.name}`).sort()).to.deep.equal(
         [`ConfigMap/${name}-bootstrap`, `Deployment/${name}-gateway`, 'Service/kourier', 'Service/kourier-internal', `ServiceAccount/${name}-gateway`].sort(),
       );
@@ -139,7 +147,8 @@ describe('GatewayInstallation', function () {
     it('renders an Envoy bootstrap that the real Envoy accepts', async function () {
       this.timeout(60_000);
       const configMap = await getJson<{ data: Record<string, string> }>(['configmap', `${name}-bootstrap`, '-n', namespace]);
-      const result = await validateBootstrap(configMap.data['envoy-bootstrap.yaml']!);
+      // As the pod runs it: the node id and cluster come from the Deployment's arguments.
+      const result = await validateBootstrap(configMap.data['envoy-bootstrap.yaml']!, ['--service-node', `${name}-gateway-0`, '--service-cluster', name]);
       expect(result.valid, result.output).to.equal(true);
     });
 
@@ -233,13 +242,13 @@ describe('GatewayInstallation', function () {
     const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
       ['an unknown Service type', { service: { type: 'Public' } }, /spec\.service\.type: Unsupported value: "Public": supported values: "LoadBalancer", "NodePort", "ClusterIP"/],
       ['a negative replica count', { envoy: { replicas: -1 } }, /spec\.envoy\.replicas: Invalid value: -1: spec\.envoy\.replicas in body should be greater than or equal to 0/],
-      ['a path prefix with the grpc protocol', { externalAuthorization: { host: 'auth:9000', pathPrefix: '/check' } }, /spec\.externalAuthorization: Invalid value: "object": pathPrefix applies only with protocol http or https/],
-      ['byte packing with the http protocol', { externalAuthorization: { host: 'auth:9000', protocol: 'http', packAsBytes: true } }, /packAsBytes applies only with protocol grpc/],
-      ['two listeners on one port', { listeners: { ports: { externalHTTP: 9000 } } }, /spec\.listeners\.ports: Invalid value: "object": listener ports must all differ/],
-      ['a grace period shorter than the drain', { envoy: { drainSeconds: 30, terminationGracePeriodSeconds: 20 } }, /terminationGracePeriodSeconds must be longer than drainSeconds/],
+      ['a path prefix with the grpc protocol', { externalAuthorization: { host: 'auth:9000', pathPrefix: '/check' } }, /spec\.externalAuthorization\.pathPrefix: Invalid value: pathPrefix applies only with protocol http or https/],
+      ['byte packing with the http protocol', { externalAuthorization: { host: 'auth:9000', protocol: 'http', packAsBytes: true } }, /spec\.externalAuthorization\.packAsBytes: Invalid value: packAsBytes applies only with protocol grpc/],
+      ['two listeners on one port', { listeners: { ports: { externalHTTP: 9000 } } }, /spec\.listeners\.ports: Invalid value: listener ports must all differ/],
+      ['a grace period shorter than the drain', { envoy: { drainSeconds: 30, terminationGracePeriodSeconds: 20 } }, /spec\.envoy\.terminationGracePeriodSeconds: Invalid value: terminationGracePeriodSeconds must be longer than drainSeconds/],
       ['both PDB bounds', { envoy: { podDisruptionBudget: { enabled: true, minAvailable: 1, maxUnavailable: 1 } } }, /set minAvailable or maxUnavailable, not both/],
       ['a timeout that is not a duration', { externalAuthorization: { host: 'auth:9000', timeout: 'soon' } }, /spec\.externalAuthorization\.timeout: Invalid value: "soon"/],
-      ['one name for both Services', { internalService: { name: 'kourier' } }, /service\.name and internalService\.name must differ/],
+      ['one name for both Services', { internalService: { name: 'kourier' } }, /spec\.internalService\.name: Invalid value: service\.name and internalService\.name must differ/],
     ];
     for (const [what, spec, message] of invalid) {
       it(`refuses ${what} at admission, naming the field`, async () => {

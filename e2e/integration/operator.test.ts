@@ -34,7 +34,7 @@ describe('the operator process', function () {
   });
 
   it('is alive but not ready while a cache cannot sync, and says which', async () => {
-    operator = await startOperator({ kubeconfig: identity!.kubeconfig });
+    operator = await startOperator({ kubeconfig: identity!.kubeconfig, namespace });
     expect((await operator.get('/healthz')).status).to.equal(200);
     // Wait until the forbidden list has been tried and logged, then check readiness again.
     await eventually('the operator to log the forbidden EndpointSlice list', () => {

@@ -45,7 +45,7 @@ describe('the test bed: control plane, operator and a real Envoy', function () {
   });
 
   it('runs the operator with its own ServiceAccount until it is ready', async () => {
-    operator = await startOperator({ kubeconfig: identity!.kubeconfig });
+    operator = await startOperator({ kubeconfig: identity!.kubeconfig, namespace });
     await eventually('the operator to be ready', async () => ((await operator!.get('/readyz')).status === 200 ? true : undefined));
   });
 

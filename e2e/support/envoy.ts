@@ -19,13 +19,13 @@ export interface ValidationResult {
   output: string;
 }
 
-/** Runs `envoy --mode validate` on a bootstrap (YAML or JSON text). */
-export async function validateBootstrap(bootstrap: string): Promise<ValidationResult> {
+/** Runs `envoy --mode validate` on a bootstrap (YAML or JSON text), with any further Envoy arguments. */
+export async function validateBootstrap(bootstrap: string, args: string[] = []): Promise<ValidationResult> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-envoy-'));
   try {
     const file = join(dir, 'bootstrap.yaml');
     writeFileSync(file, bootstrap);
-    const result = await run(await envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '--log-level', 'warn']);
+    const result = await run(await envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '--log-level', 'warn', ...args]);
     return { valid: result.code === 0, output: `${result.stdout}${result.stderr}`.trim() };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -30,10 +30,18 @@ export class OperatorProcess {
     return { status: response.status, body: await response.text() };
   }
 
+  /** Kills the process outright (SIGKILL), as a crash or a lost node would. */
+  async crash(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => { resolve(); }));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Sends SIGTERM and resolves with the exit code once the process is gone. */
   async stop(): Promise<number | null> {
     const exited = new Promise<number | null>((resolve) => {
-      if (this.child.exitCode !== null) resolve(this.child.exitCode);
+      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve(this.child.exitCode);
       else this.child.once('exit', (code) => { resolve(code); });
     });
     await terminate(this.child, 15_000);
@@ -43,6 +51,10 @@ export class OperatorProcess {
 
 export interface StartOperatorOptions {
   kubeconfig: string;
+  /** The operator's namespace: its leader-election Lease lives there. */
+  namespace: string;
+  /** Its identity in leader election (POD_NAME in a pod). */
+  identity?: string;
   args?: string[];
   env?: Record<string, string>;
 }
@@ -50,7 +62,13 @@ export interface StartOperatorOptions {
 /** Starts the operator and waits until its probe server listens (not until it is ready). */
 export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
   const child = spawn(process.execPath, [mainScript, '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'debug', ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env, KUBECONFIG: options.kubeconfig },
+    env: {
+      ...process.env,
+      ...options.env,
+      KUBECONFIG: options.kubeconfig,
+      POD_NAMESPACE: options.namespace,
+      ...(options.identity ? { POD_NAME: options.identity } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = new OutputTail(1000);
@@ -83,7 +101,8 @@ export interface PolicyRule {
 }
 
 const watch = ['list', 'watch'];
-const own = ['list', 'watch', 'patch', 'delete'];
+// Server-side apply of an object that does not exist yet needs create as well as patch.
+const own = ['list', 'watch', 'create', 'patch', 'delete'];
 
 /** What the operator reads and writes (its ClusterRole in a cluster). */
 export const operatorRules: PolicyRule[] = [
@@ -97,6 +116,7 @@ export const operatorRules: PolicyRule[] = [
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: own },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: own },
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 
 export interface OperatorIdentity {
@@ -144,7 +164,7 @@ export async function runOperator(rules: PolicyRule[] = operatorRules): Promise<
   const namespace = await createNamespace('portico-operator');
   const dir = mkdtempSync(join(tmpdir(), 'portico-operator-'));
   const identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'), rules);
-  const operator = await startOperator({ kubeconfig: identity.kubeconfig });
+  const operator = await startOperator({ kubeconfig: identity.kubeconfig, namespace });
   const stop = async () => {
     await operator.stop();
     await identity.remove();

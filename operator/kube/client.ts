@@ -48,6 +48,11 @@ export class KubeClient {
     return this.send<T>('POST', `${path}?fieldManager=${fieldManager}`, object);
   }
 
+  /** Replaces the object (PUT); its metadata.resourceVersion makes the write conditional. */
+  async replace<T extends KubernetesObject>(object: T): Promise<T> {
+    return this.send<T>('PUT', `${objectPath(referenceOf(object))}?fieldManager=${fieldManager}`, object);
+  }
+
   /** The object, or undefined if it does not exist. */
   async get<T extends KubernetesObject>(reference: ObjectReference): Promise<T | undefined> {
     try {

@@ -41,8 +41,13 @@ export class Manager {
     return this.informers.filter((informer) => !informer.hasSynced).map((informer) => informer.name);
   }
 
+  /** Starts filling the caches; every replica does, leader or not. */
   start(): void {
     for (const informer of this.informers) informer.start();
+  }
+
+  /** Starts the controllers (they wait for their caches); only the leader runs them. */
+  runControllers(): void {
     for (const controller of this.controllers) void controller.run();
   }
 

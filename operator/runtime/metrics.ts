@@ -40,4 +40,9 @@ export const apiWrites = new Counter({
   labelNames: ['method'] as const,
 });
 
+export const isLeader = new Gauge({
+  name: 'portico_leader',
+  help: '1 while this replica holds the leader lease and runs the controllers that write to the API.',
+});
+
 export { register as metricsRegistry };
