@@ -40,6 +40,11 @@ describe('GatewayInstallation', function () {
   let running: RunningOperator | undefined;
   let operator: OperatorProcess | undefined;
 
+  /** Reconciles the operator has finished, as its /metrics counts them. */
+  async function reconcileCount(): Promise<number> {
+    return gauge((await operator!.get('/metrics')).body, 'portico_reconcile_total{controller="installation",result="success"}') ?? 0;
+  }
+
   /** Applies an installation named `${base}-${suffix}` in namespace `gw-${base}-${suffix}`; returns its name. */
   async function install(base: string, spec: Record<string, unknown> = {}): Promise<string> {
     const name = `${base}-${suffix}`;
@@ -167,7 +172,7 @@ describe('GatewayInstallation', function () {
     it('makes no write to the API when a reconcile finds nothing to change', async () => {
       await waitReady(name);
       const metrics = async () => (await operator!.get('/metrics')).body;
-      const reconciles = () => metrics().then((text) => gauge(text, 'portico_reconcile_total{controller="installation",result="success"}') ?? 0);
+      const reconciles = reconcileCount;
       const writes = () => metrics().then((text) => ['PATCH', 'POST', 'DELETE', 'PUT'].reduce((sum, method) => sum + (gauge(text, `portico_api_writes_total{method="${method}"}`) ?? 0), 0));
       // Let the operator settle, then wake it with an event that changes nothing it owns.
       await eventually('the operator to settle', async () => {
@@ -235,6 +240,43 @@ describe('GatewayInstallation', function () {
         const result = await kubectl(['get', 'pdb,hpa', '-n', namespace, '-o', 'name']);
         return result.stdout.trim() === '' ? true : undefined;
       });
+    });
+  });
+
+  describe('Service patches', () => {
+    it('patches the generated Services as Kyverno would, reports a failing patch by index, and stays stable', async () => {
+      const patches = [
+        {
+          match: { name: 'kourier' },
+          patchStrategicMerge: { metadata: { annotations: { '+(example.com/owner)': 'platform' } }, spec: { loadBalancerClass: 'service.k8s.aws/nlb' } },
+        },
+        { patchesJson6902: [{ op: 'remove', path: '/spec/notThere' }] },
+        { match: { name: 'kourier-internal' }, patchStrategicMerge: { spec: { ports: [{ port: 443, $patch: 'delete' }] } } },
+      ];
+      const name = await install('patched', { service: { patches } });
+      const namespace = `gw-${name}`;
+      const degraded = await waitCondition(name, 'Degraded', 'True', 'ServicePatchFailed');
+      expect(condition(degraded, 'Degraded')!.message).to.match(/^spec\.service\.patches\[1\] cannot apply to Service kourier: operation 0 \(remove \/spec\/notThere\)/);
+      const external = await getJson(['service', 'kourier', '-n', namespace]);
+      expect(external.spec).to.include({ loadBalancerClass: 'service.k8s.aws/nlb' });
+      expect((external.metadata as { annotations?: Record<string, string> }).annotations).to.include({ 'example.com/owner': 'platform' });
+      const internal = await getJson(['service', 'kourier-internal', '-n', namespace]);
+      expect((internal.spec as { ports: Array<{ port: number }> }).ports.map((port) => port.port)).to.deep.equal([80]);
+
+      // Reconciles that change nothing leave the patched Services alone.
+      const versions = [external.metadata.resourceVersion, internal.metadata.resourceVersion];
+      for (const touch of ['1', '2']) {
+        const before = await reconcileCount();
+        await kubectlOk(['annotate', 'gwi', name, `example.com/touched=${touch}`, '--overwrite']);
+        await eventually('a reconcile of the touched installation', async () => ((await reconcileCount()) > before ? true : undefined));
+      }
+      const after = [(await getJson(['service', 'kourier', '-n', namespace])).metadata.resourceVersion, (await getJson(['service', 'kourier-internal', '-n', namespace])).metadata.resourceVersion];
+      expect(after).to.deep.equal(versions);
+
+      // Without the failing patch, the installation is whole again.
+      await kubectlOk(['patch', 'gwi', name, '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/service/patches/1' }])]);
+      await waitCondition(name, 'Degraded', 'False');
+      await waitReady(name);
     });
   });
 
