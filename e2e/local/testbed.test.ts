@@ -2,23 +2,19 @@
 // RBAC, backends on test hosts behind a Service, and a real Envoy carrying traffic to them.
 // Later issues replace the static Envoy config here with the operator's xDS.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectlOk, localCluster } from '../support/cluster.ts';
 import { gauge } from '../support/installations.ts';
 import { asList, endpointsOfService, serviceWithEndpoints } from '../support/endpoints.ts';
 import { proxyBootstrap, startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
-import { operatorIdentity, startOperator, type OperatorIdentity, type OperatorProcess } from '../support/operator.ts';
+import { runOperator, type OperatorProcess, type RunningOperator } from '../support/operator.ts';
 import { sendRequest } from '../support/http.ts';
 import { eventually, freePort } from '../support/processes.ts';
 
 describe('the test bed: control plane, operator and a real Envoy', function () {
   this.timeout(120_000);
   let namespace: string;
-  let dir: string;
-  let identity: OperatorIdentity | undefined;
+  let running: RunningOperator | undefined;
   let operator: OperatorProcess | undefined;
   let host: TestHost | undefined;
   let backend: Backend;
@@ -29,24 +25,21 @@ describe('the test bed: control plane, operator and a real Envoy', function () {
     await localCluster();
     await installCrds();
     namespace = await createNamespace('testbed');
-    dir = mkdtempSync(join(tmpdir(), 'portico-testbed-'));
-    identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'));
     host = await createTestHost();
     backend = await host.startBackend('testbed-echo');
   });
 
   after(async () => {
     await envoy?.stop();
-    await operator?.stop();
+    await running?.stop();
     await host?.destroy();
-    await identity?.remove();
     await deleteNamespace(namespace);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs the operator with its own ServiceAccount until it is ready', async () => {
-    operator = await startOperator({ kubeconfig: identity!.kubeconfig, namespace });
-    await eventually('the operator to be ready', async () => ((await operator!.get('/readyz')).status === 200 ? true : undefined));
+    running = await runOperator();
+    operator = running.process;
+    expect((await operator.get('/readyz')).status).to.equal(200);
   });
 
   it('sees a Service\'s endpoints arrive in the operator\'s cache', async () => {

@@ -65,14 +65,14 @@ export class InstallationReconciler {
     }
 
     const problems: Problem[] = [];
-    const namespaceProblem = await this.ensureNamespace(installation);
+    const rendered = renderInstallation(installation, this.settings);
+    const namespaceProblem = await this.ensureNamespace(installation, rendered.namespace);
     if (namespaceProblem) {
       await this.writeStatus(installation, { problems: [namespaceProblem], blocked: true });
       return { requeueAfterMs: recheckMs };
     }
     problems.push(...(await this.checkSecrets(installation)));
 
-    const rendered = renderInstallation(installation, this.settings);
     const patched = applyServicePatches(rendered.objects, installation.spec.service.patches);
     problems.push(...patched.problems);
     const desired = patched.objects.map((object) => this.ownedBy(object, installation));
@@ -117,7 +117,7 @@ export class InstallationReconciler {
   }
 
   /** Creates the gateway namespace if it is missing (finalizer first, so it is never left behind). */
-  private async ensureNamespace(installation: GatewayInstallation): Promise<Problem | undefined> {
+  private async ensureNamespace(installation: GatewayInstallation, desired: V1Namespace): Promise<Problem | undefined> {
     const name = installation.metadata?.name ?? '';
     const namespace = this.caches.namespaces.get(installation.spec.namespace);
     if (namespace?.metadata?.deletionTimestamp) {
@@ -131,7 +131,7 @@ export class InstallationReconciler {
     }
     if (!namespace) {
       try {
-        await this.client.create(renderInstallation(installation, this.settings).namespace);
+        await this.client.create(desired);
         this.log.info({ installation: name, namespace: installation.spec.namespace }, 'created the gateway namespace');
       } catch (error) {
         // Created since the cache last saw it: fine, it exists.
