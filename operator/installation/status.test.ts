@@ -45,6 +45,13 @@ describe('computeStatus', () => {
     expect(conditions.Available!.status).to.equal('True');
   });
 
+  it('does not call a rollout complete while the Deployment still runs another image', () => {
+    const old = deployment({ replicas: 2, updatedReplicas: 2, readyReplicas: 2, conditions: [{ type: 'Available', status: 'True' }] });
+    old.spec!.template.spec!.containers[0]!.image = 'docker.io/envoyproxy/envoy:v1.40.0';
+    const conditions = byType(computeStatus(installation, { deployment: old, problems: [], blocked: false }, now));
+    expect(conditions.Progressing).to.include({ status: 'True', message: '0/2 replicas updated to docker.io/envoyproxy/envoy:v1.41.0.' });
+  });
+
   it('counts a Deployment whose new spec the controller has not seen yet as rolling out', () => {
     const unseen = deployment({ replicas: 2, updatedReplicas: 2, readyReplicas: 2, conditions: [{ type: 'Available', status: 'True' }] });
     unseen.metadata!.generation = 8;

@@ -59,10 +59,12 @@ function rollout(installation: GatewayInstallation, observed: Observed): Conditi
   if (!deployment) return { type: 'Progressing', status: 'True', reason: 'Creating', message: 'Creating the Envoy Deployment.' };
   const image = installation.spec.envoy.image;
   const desired = deployment.spec?.replicas ?? 0;
-  const updated = deployment.status?.updatedReplicas ?? 0;
   const total = deployment.status?.replicas ?? 0;
+  // A Deployment that does not run the spec's image yet (the cache has not seen the update) has none updated.
+  const current = deployment.spec?.template.spec?.containers.find((container) => container.name === 'envoy')?.image === image;
+  const updated = current ? (deployment.status?.updatedReplicas ?? 0) : 0;
   const seen = (deployment.status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
-  if (!seen || updated < desired || total > updated) {
+  if (!current || !seen || updated < desired || total > updated) {
     return { type: 'Progressing', status: 'True', reason: 'RollingOut', message: `${Math.min(updated, desired)}/${desired} replicas updated to ${image}.` };
   }
   return { type: 'Progressing', status: 'False', reason: 'RolloutComplete', message: `${desired}/${desired} replicas run ${image}.` };
