@@ -14,10 +14,10 @@ specs=()
 needs_cluster=0
 for layer in "${layers[@]}"; do
   case "$layer" in
-    unit) specs+=('operator/**/*.test.ts') ;;
+    unit) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts') ;;
     integration) specs+=('e2e/integration/**/*.test.ts'); needs_cluster=1 ;;
     e2e) specs+=('e2e/local/**/*.test.ts'); needs_cluster=1 ;;
-    all) specs+=('operator/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts'); needs_cluster=1 ;;
+    all) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts'); needs_cluster=1 ;;
     *) echo "unknown test layer '$layer': expected unit, integration, e2e or all" >&2; exit 2 ;;
   esac
 done

@@ -59,6 +59,8 @@ export class EnvoyProcess {
 
 export interface StartEnvoyOptions {
   logLevel?: string;
+  /** Further Envoy arguments, e.g. --service-node and --service-cluster as a gateway pod passes them. */
+  args?: string[];
   /** How long to wait for the admin /ready to say LIVE. */
   readyTimeoutMs?: number;
 }
@@ -75,7 +77,7 @@ export async function startEnvoy(bootstrap: string, options: StartEnvoyOptions =
   writeFileSync(file, bootstrap);
   const child = spawn(
     await envoyBinary(),
-    ['-c', file, '--disable-hot-restart', '--admin-address-path', adminAddressFile, '--log-level', options.logLevel ?? 'warn', '--drain-time-s', '1'],
+    ['-c', file, '--disable-hot-restart', '--admin-address-path', adminAddressFile, '--log-level', options.logLevel ?? 'warn', '--drain-time-s', '1', ...(options.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = new OutputTail();

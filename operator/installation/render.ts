@@ -11,6 +11,8 @@ import { parseQuantity } from './quantity.ts';
 export interface RenderSettings {
   /** Where the gateway's Envoys reach the operator's xDS server. */
   xds: { host: string; port: number };
+  /** Port of Envoy's admin interface on 127.0.0.1 (default 9901; 0 lets tests run several Envoys). */
+  adminPort?: number;
 }
 
 export interface RenderedInstallation {
@@ -40,7 +42,7 @@ const templates = {
   bootstrap: template('envoy-bootstrap.yaml.hbs'),
 };
 
-export const adminPort = 9901;
+export const defaultAdminPort = 9901;
 export const installationLabel = 'portico.dev/installation';
 export const managedByLabels = { 'app.kubernetes.io/managed-by': 'portico' };
 /** Heap ceiling when the Envoy container has no memory limit. */
@@ -74,6 +76,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
   // Knative and Kourier users find the gateway's Services by this label.
   const serviceLabels = { ...labels, 'networking.knative.dev/ingress-provider': 'kourier' };
   const memoryLimit = envoy.resources.limits?.memory;
+  const adminPort = settings.adminPort ?? defaultAdminPort;
   const bootstrap = templates.bootstrap({
     installation: { name },
     adminPort,

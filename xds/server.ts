@@ -1,0 +1,130 @@
+// The shared ADS server: one gRPC server, inside the operator, for the Envoys of every
+// installation. A stream is bound to the installation its first request names (node.cluster)
+// and is sent that installation's snapshots only; what each Envoy accepts or rejects is kept
+// per proxy for status.
+import { Server, ServerCredentials, status as grpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { SnapshotCache } from './cache.ts';
+import { aggregatedDiscoveryService, type TypeUrl } from './protos.ts';
+import { SotwStream, type DiscoveryRequest, type DiscoveryResponse, type PushAnswer } from './sotw-stream.ts';
+
+export interface ProxyState {
+  installation: string;
+  nodeId: string;
+  connected: boolean;
+  /** The last version each type was accepted at. */
+  acked: Partial<Record<TypeUrl, string>>;
+  /** The last rejection, with Envoy's own words. */
+  lastNack?: { typeUrl: TypeUrl; version: string; message: string; at: Date };
+}
+
+export interface AdsServerOptions {
+  /** Called whenever a proxy connects, disconnects, accepts or rejects a push. */
+  onProxyChange?: (proxy: ProxyState) => void;
+}
+
+export class AdsServer {
+  private readonly server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_timeout_ms': 10_000 });
+  private readonly cache: SnapshotCache;
+  private readonly log: Logger;
+  private readonly options: AdsServerOptions;
+  private readonly proxies = new Set<ProxyState>();
+
+  constructor(cache: SnapshotCache, log: Logger, options: AdsServerOptions = {}) {
+    this.cache = cache;
+    this.log = log.child({ component: 'xds' });
+    this.options = options;
+    this.server.addService(aggregatedDiscoveryService(), {
+      StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
+        this.stateOfTheWorld(call);
+      },
+      DeltaAggregatedResources: (call: ServerDuplexStream<unknown, unknown>) => {
+        call.emit('error', { code: grpcStatus.UNIMPLEMENTED, details: 'incremental xDS is not served yet; use state of the world (api_type: GRPC)' });
+      },
+    });
+  }
+
+  /** Every proxy connected now. */
+  connectedProxies(): ProxyState[] {
+    return [...this.proxies];
+  }
+
+  /** Listens on host:port (port 0 picks one) and returns the bound port. */
+  listen(address: string, credentials: ServerCredentials = ServerCredentials.createInsecure()): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(address, credentials, (error, port) => {
+        if (error) reject(error);
+        else resolve(port);
+      });
+    });
+  }
+
+  /** Stops taking streams and ends those open, so that Envoys reconnect to another replica. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.tryShutdown(() => {
+        resolve();
+      });
+      setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2_000).unref();
+    });
+  }
+
+  private stateOfTheWorld(call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>): void {
+    let proxy: ProxyState | undefined;
+    let unwatch: (() => void) | undefined;
+    const stream = new SotwStream(
+      (response) => {
+        call.write(response);
+      },
+      (answer: PushAnswer) => {
+        if (!proxy) return;
+        if (answer.accepted) {
+          proxy.acked[answer.typeUrl] = answer.version;
+        } else {
+          proxy.lastNack = { typeUrl: answer.typeUrl, version: answer.version, message: answer.message, at: new Date() };
+          this.log.warn({ installation: proxy.installation, node: proxy.nodeId, type: answer.typeUrl, version: answer.version, detail: answer.message }, 'Envoy rejected a push');
+        }
+        this.options.onProxyChange?.(proxy);
+      },
+    );
+
+    call.on('data', (request: DiscoveryRequest) => {
+      if (!proxy) {
+        const installation = request.node?.cluster;
+        if (!installation) {
+          call.emit('error', { code: grpcStatus.INVALID_ARGUMENT, details: 'the first request must carry node.cluster, the installation' });
+          return;
+        }
+        proxy = { installation, nodeId: request.node?.id ?? '', connected: true, acked: {} };
+        this.proxies.add(proxy);
+        this.log.info({ installation, node: proxy.nodeId }, 'Envoy connected');
+        this.options.onProxyChange?.(proxy);
+        unwatch = this.cache.watch(installation, (snapshot) => {
+          stream.update(snapshot);
+        });
+        const snapshot = this.cache.get(installation);
+        if (snapshot) stream.update(snapshot);
+      }
+      stream.request(request);
+    });
+    const end = () => {
+      unwatch?.();
+      unwatch = undefined;
+      if (proxy?.connected) {
+        proxy.connected = false;
+        this.proxies.delete(proxy);
+        this.log.info({ installation: proxy.installation, node: proxy.nodeId }, 'Envoy disconnected');
+        this.options.onProxyChange?.(proxy);
+      }
+    };
+    call.on('end', () => {
+      end();
+      call.end();
+    });
+    call.on('error', end);
+    call.on('cancelled', end);
+  }
+}
