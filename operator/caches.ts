@@ -1,16 +1,19 @@
 import type { KubeConfig, V1Service, V1EndpointSlice } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewayinstallation.ts';
 import { ResourceInformer } from './runtime/informer.ts';
 import type { Manager } from './runtime/manager.ts';
 
-/** The informer caches the operator reads from; the translators of later stages read these. */
+/** The informer caches every replica fills: what the controllers and the translators read. */
 export interface Caches {
+  installations: ResourceInformer<GatewayInstallation>;
   services: ResourceInformer<V1Service>;
   endpointSlices: ResourceInformer<V1EndpointSlice>;
 }
 
 export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Logger): Caches {
   return {
+    installations: manager.addInformer(new ResourceInformer<GatewayInstallation>(kubeConfig, { apiVersion, kind, plural }, log)),
     services: manager.addInformer(new ResourceInformer<V1Service>(kubeConfig, { apiVersion: 'v1', kind: 'Service', plural: 'services' }, log)),
     endpointSlices: manager.addInformer(
       new ResourceInformer<V1EndpointSlice>(kubeConfig, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' }, log),

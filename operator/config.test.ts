@@ -10,6 +10,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       resyncPeriodMs: 300_000,
       xds: { host: 'portico-xds.portico-system.svc.cluster.local', port: 18000 },
+      xdsListen: '0.0.0.0:18000',
+      envoyAdminPort: 9901,
     });
   });
 

@@ -11,6 +11,10 @@ export interface OperatorConfig {
   resyncPeriodMs: number;
   /** Where gateways' Envoys reach the xDS server: the portico-xds Service. */
   xds: { host: string; port: number };
+  /** Where this process serves xDS (host:port; port 0 picks one). */
+  xdsListen: string;
+  /** The port of Envoy's admin interface (on 127.0.0.1) in gateway pods. */
+  envoyAdminPort: number;
   /** Leader election on a Lease; undefined when switched off (a single replica). */
   leaderElection?: { namespace: string; name: string; identity: string };
 }
@@ -29,6 +33,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'log-level': { type: 'string' },
       'resync-period': { type: 'string' },
       'xds-address': { type: 'string' },
+      'xds-listen': { type: 'string' },
+      'envoy-admin-port': { type: 'string' },
       'leader-election': { type: 'string' },
       'leader-election-namespace': { type: 'string' },
     },
@@ -54,8 +60,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
           identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
         }
       : undefined;
+  const xdsListen = values['xds-listen'] ?? env.PORTICO_XDS_LISTEN ?? '0.0.0.0:18000';
+  if (!/^[^\s]+:\d+$/.test(xdsListen)) throw new ConfigError(`--xds-listen: "${xdsListen}" is not host:port`);
   return {
     leaderElection,
+    xdsListen,
+    envoyAdminPort: integer('--envoy-admin-port', values['envoy-admin-port'] ?? env.PORTICO_ENVOY_ADMIN_PORT ?? '9901', 1, 65535),
     xds: { host: xdsMatch[1]!, port: integer('--xds-address port', xdsMatch[2]!, 1, 65535) },
     httpHost: values['http-host'] ?? env.PORTICO_HTTP_HOST ?? '0.0.0.0',
     httpPort,

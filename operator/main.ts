@@ -2,7 +2,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics } from 'prom-client';
 import { registerCaches } from './caches.ts';
+import { SnapshotCache } from '../xds/cache.ts';
+import { AdsServer } from '../xds/server.ts';
 import { registerInstallationController } from './installation/controller.ts';
+import { registerSnapshotController } from './installation/snapshots.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
@@ -42,18 +45,45 @@ async function main(): Promise<void> {
 
   collectDefaultMetrics({ register: metricsRegistry });
   const manager = new Manager(log);
-  registerCaches(manager, kubeConfig, log);
+  const caches = registerCaches(manager, kubeConfig, log);
   const client = new KubeClient(kubeConfig);
-  registerInstallationController(manager, kubeConfig, client, { render: { xds: config.xds }, resyncPeriodMs: config.resyncPeriodMs }, log);
+  const cache = new SnapshotCache();
+  // A proxy that connects, acknowledges or rejects changes its installation's status.
+  const ads = new AdsServer(cache, log, { onProxyChange: (proxy) => { installations.enqueue(proxy.installation); } });
+  const installations = registerInstallationController(
+    manager,
+    kubeConfig,
+    client,
+    caches.installations,
+    {
+      render: { xds: config.xds, adminPort: config.envoyAdminPort },
+      resyncPeriodMs: config.resyncPeriodMs,
+      xds: { snapshotVersion: (name) => cache.get(name)?.version, proxies: (name) => ads.proxiesOf(name) },
+    },
+    log,
+  );
+  const snapshots = registerSnapshotController(manager, caches.installations, cache, log);
   const probes = new ProbeServer({ notReady: () => manager.unsynced, beforeScrape: () => { manager.collectMetrics(); }, metrics: metricsRegistry }, log);
   await probes.listen(config.httpPort, config.httpHost);
   manager.start();
+  manager.runControllers('everyReplica');
+
+  // No Envoy may get an empty or partial config: xDS is served only once every cache has
+  // synced and every installation has its first snapshot.
+  void manager.waitForSync().then(async () => {
+    snapshots.publishAll();
+    const port = await ads.listen(config.xdsListen);
+    log.info({ address: config.xdsListen, port }, 'serving xDS');
+  }).catch((error: unknown) => {
+    log.fatal({ err: error }, 'cannot serve xDS');
+    process.exit(1);
+  });
 
   // Every replica fills its caches; only the leader runs the controllers that write.
   const elector = config.leaderElection && new LeaderElector(client, { ...config.leaderElection, ...defaultLeaseTimings }, log);
   const lead = () => {
     isLeader.set(1);
-    manager.runControllers();
+    manager.runControllers('leaderOnly');
   };
   if (elector) {
     elector.run(lead, () => {
@@ -73,6 +103,7 @@ async function main(): Promise<void> {
     // If something still holds the event loop after a clean stop, do not hang the pod.
     setTimeout(() => process.exit(0), 10_000).unref();
     probes.markShuttingDown();
+    await ads.close();
     await manager.stop();
     await elector?.stop();
     isLeader.set(0);

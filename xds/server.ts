@@ -14,8 +14,10 @@ export interface ProxyState {
   connected: boolean;
   /** The last version each type was accepted at. */
   acked: Partial<Record<TypeUrl, string>>;
-  /** The last rejection, with Envoy's own words. */
+  /** A rejection not yet followed by an accepted push of that type, with Envoy's own words. */
   lastNack?: { typeUrl: TypeUrl; version: string; message: string; at: Date };
+  /** The snapshot version this proxy last held and accepted in full. */
+  syncedVersion?: string;
 }
 
 export interface AdsServerOptions {
@@ -44,9 +46,9 @@ export class AdsServer {
     });
   }
 
-  /** Every proxy connected now. */
-  connectedProxies(): ProxyState[] {
-    return [...this.proxies];
+  /** The proxies of an installation connected to this replica now. */
+  proxiesOf(installation: string): ProxyState[] {
+    return [...this.proxies].filter((proxy) => proxy.installation === installation);
   }
 
   /** Listens on host:port (port 0 picks one) and returns the bound port. */
@@ -83,10 +85,16 @@ export class AdsServer {
         if (!proxy) return;
         if (answer.accepted) {
           proxy.acked[answer.typeUrl] = answer.version;
+          if (proxy.lastNack?.typeUrl === answer.typeUrl) delete proxy.lastNack;
         } else {
           proxy.lastNack = { typeUrl: answer.typeUrl, version: answer.version, message: answer.message, at: new Date() };
           this.log.warn({ installation: proxy.installation, node: proxy.nodeId, type: answer.typeUrl, version: answer.version, detail: answer.message }, 'Envoy rejected a push');
         }
+        this.options.onProxyChange?.(proxy);
+      },
+      (snapshotVersion) => {
+        if (!proxy) return;
+        proxy.syncedVersion = snapshotVersion;
         this.options.onProxyChange?.(proxy);
       },
     );

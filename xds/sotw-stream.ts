@@ -45,6 +45,8 @@ interface TypeState {
   pending: boolean;
   /** Whether the subscription changed since the last push (Envoy waits for an answer). */
   subscriptionChanged: boolean;
+  /** Whether Envoy accepted the last push it answered. */
+  accepted: boolean;
 }
 
 function versionOf(resources: Iterable<Resource>): string {
@@ -59,10 +61,17 @@ export class SotwStream {
   private nonce = 0;
   private readonly send: (response: DiscoveryResponse) => void;
   private readonly answered: (answer: PushAnswer) => void;
+  private readonly synced: (snapshotVersion: string) => void;
+  private reportedSynced: string | undefined;
 
-  constructor(send: (response: DiscoveryResponse) => void, answered: (answer: PushAnswer) => void) {
+  /**
+   * `answered` hears every ACK and NACK; `synced` hears the snapshot version each time Envoy
+   * holds and has accepted all of the snapshot it subscribed to.
+   */
+  constructor(send: (response: DiscoveryResponse) => void, answered: (answer: PushAnswer) => void, synced: (snapshotVersion: string) => void = () => {}) {
     this.send = send;
     this.answered = answered;
+    this.synced = synced;
   }
 
   /** A new snapshot for this stream's installation. */
@@ -77,13 +86,14 @@ export class SotwStream {
     if (!typeUrl || !pushOrder.includes(typeUrl)) return;
     let state = this.states.get(typeUrl);
     if (!state) {
-      state = { names: undefined, sent: new Map(), pending: false, subscriptionChanged: true };
+      state = { names: undefined, sent: new Map(), pending: false, subscriptionChanged: true, accepted: true };
       this.states.set(typeUrl, state);
     }
     // An answer to an older push than the last one is stale: the protocol says to ignore it.
     if (request.response_nonce && request.response_nonce !== state.sentNonce) return;
     if (request.response_nonce) {
       state.pending = false;
+      state.accepted = !request.error_detail;
       const version = state.sentVersion ?? '';
       if (request.error_detail) this.answered({ typeUrl, version, accepted: false, message: request.error_detail.message ?? 'rejected' });
       else this.answered({ typeUrl, version, accepted: true });
@@ -112,6 +122,17 @@ export class SotwStream {
   }
 
   private pump(): void {
+    this.push();
+    const snapshot = this.snapshot;
+    if (!snapshot || this.reportedSynced === snapshot.version) return;
+    const all = [...this.states.keys()];
+    if (all.length > 0 && all.every((typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted)) {
+      this.reportedSynced = snapshot.version;
+      this.synced(snapshot.version);
+    }
+  }
+
+  private push(): void {
     if (!this.snapshot) return;
     for (const typeUrl of pushOrder) {
       const state = this.states.get(typeUrl);

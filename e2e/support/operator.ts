@@ -61,7 +61,9 @@ export interface StartOperatorOptions {
 
 /** Starts the operator and waits until its probe server listens (not until it is ready). */
 export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [mainScript, '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'debug', ...(options.args ?? [])], {
+  // xDS on a free loopback port unless the test says otherwise: several operators may run at once.
+  const xdsArgs = options.args?.some((arg) => arg.startsWith('--xds-listen')) ? [] : ['--xds-listen', '127.0.0.1:0'];
+  const child = spawn(process.execPath, [mainScript, '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'debug', ...xdsArgs, ...(options.args ?? [])], {
     env: {
       ...process.env,
       ...options.env,
@@ -160,11 +162,11 @@ export interface RunningOperator {
  * The operator as it runs in a cluster: its own ServiceAccount with `rules`, started and
  * ready (every cache synced). The CRDs must be installed first.
  */
-export async function runOperator(rules: PolicyRule[] = operatorRules): Promise<RunningOperator> {
+export async function runOperator(rules: PolicyRule[] = operatorRules, args: string[] = []): Promise<RunningOperator> {
   const namespace = await createNamespace('portico-operator');
   const dir = mkdtempSync(join(tmpdir(), 'portico-operator-'));
   const identity = await operatorIdentity(namespace, join(dir, 'kubeconfig'), rules);
-  const operator = await startOperator({ kubeconfig: identity.kubeconfig, namespace });
+  const operator = await startOperator({ kubeconfig: identity.kubeconfig, namespace, args });
   const stop = async () => {
     await operator.stop();
     await identity.remove();

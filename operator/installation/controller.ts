@@ -2,13 +2,13 @@
 // every kind an installation owns (so a deleted or edited object is put back within seconds).
 import type { KubeConfig, KubernetesObject, V1Namespace } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { apiVersion, kind, plural, type GatewayInstallation } from '../api/gatewayinstallation.ts';
+import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Controller, watching } from '../runtime/controller.ts';
 import { ResourceInformer, type ResourceKind } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { installationLabel, managedByLabels, type RenderSettings } from './render.ts';
-import { createdByAnnotation, InstallationReconciler, type InstallationCaches } from './reconciler.ts';
+import { createdByAnnotation, InstallationReconciler, type InstallationCaches, type XdsView } from './reconciler.ts';
 
 export const ownedKinds: Array<Omit<ResourceKind, 'labelSelector'>> = [
   { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
@@ -25,10 +25,18 @@ const ownedSelector = `${Object.entries(managedByLabels).map(([key, value]) => `
 export interface InstallationControllerOptions {
   render: RenderSettings;
   resyncPeriodMs: number;
+  /** The xDS view of this replica: its snapshots and connected proxies, for ConfigSynced. */
+  xds?: XdsView;
 }
 
-export function registerInstallationController(manager: Manager, kubeConfig: KubeConfig, client: KubeClient, options: InstallationControllerOptions, log: Logger): Controller {
-  const installations = manager.addInformer(new ResourceInformer<GatewayInstallation>(kubeConfig, { apiVersion, kind, plural }, log));
+export function registerInstallationController(
+  manager: Manager,
+  kubeConfig: KubeConfig,
+  client: KubeClient,
+  installations: ResourceInformer<GatewayInstallation>,
+  options: InstallationControllerOptions,
+  log: Logger,
+): Controller {
   const namespaces = manager.addInformer(new ResourceInformer<V1Namespace>(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' }, log));
   const owned = new Map<string, ResourceInformer>();
   for (const ownedKind of ownedKinds) {
@@ -36,7 +44,7 @@ export function registerInstallationController(manager: Manager, kubeConfig: Kub
     owned.set(`${ownedKind.apiVersion}/${ownedKind.kind}`, informer);
   }
   const caches: InstallationCaches = { installations, namespaces, owned };
-  const reconciler = new InstallationReconciler(client, caches, options.render, log.child({ controller: 'installation' }));
+  const reconciler = new InstallationReconciler(client, caches, options.render, log.child({ controller: 'installation' }), options.xds);
   const allInstallations = () => installations.list().map((installation) => installation.metadata?.name ?? '');
   const ownerOf = (object: KubernetesObject) => {
     const owner = object.metadata?.labels?.[installationLabel];
@@ -62,5 +70,6 @@ export function registerInstallationController(manager: Manager, kubeConfig: Kub
       },
       log,
     ),
+    { leaderOnly: true },
   );
 }

@@ -10,7 +10,7 @@ import type { ReconcileResult } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
 import { applyServicePatches } from './patches/apply.ts';
 import { installationLabel, renderInstallation, type RenderSettings } from './render.ts';
-import { computeStatus, type Problem } from './status.ts';
+import { computeStatus, type Problem, type XdsObserved } from './status.ts';
 import { containsDesired } from './up-to-date.ts';
 
 /** Deletes the gateway namespace the operator created, when its installation goes. */
@@ -18,6 +18,12 @@ export const namespaceFinalizer = 'portico.dev/namespace-cleanup';
 export const createdByAnnotation = 'portico.dev/created-by';
 /** How soon to look again for something the operator does not watch (a referenced Secret). */
 const recheckMs = 5_000;
+
+/** This replica's xDS server, as status needs it. */
+export interface XdsView {
+  snapshotVersion(installation: string): string | undefined;
+  proxies(installation: string): XdsObserved['proxies'];
+}
 
 export interface InstallationCaches {
   installations: ResourceInformer<GatewayInstallation>;
@@ -42,12 +48,14 @@ export class InstallationReconciler {
   private readonly caches: InstallationCaches;
   private readonly settings: RenderSettings;
   private readonly log: Logger;
+  private readonly xds: XdsView | undefined;
 
-  constructor(client: KubeClient, caches: InstallationCaches, settings: RenderSettings, log: Logger) {
+  constructor(client: KubeClient, caches: InstallationCaches, settings: RenderSettings, log: Logger, xds?: XdsView) {
     this.client = client;
     this.caches = caches;
     this.settings = settings;
     this.log = log;
+    this.xds = xds;
   }
 
   async reconcile(name: string): Promise<ReconcileResult> {
@@ -222,9 +230,11 @@ export class InstallationReconciler {
   }
 
   /** Writes the status if it differs from the one stored. */
-  private async writeStatus(installation: GatewayInstallation, observed: Parameters<typeof computeStatus>[1]): Promise<void> {
+  private async writeStatus(installation: GatewayInstallation, observed: Omit<Parameters<typeof computeStatus>[1], 'xds'>): Promise<void> {
+    const name = installation.metadata?.name ?? '';
+    const xds = this.xds && { snapshotVersion: this.xds.snapshotVersion(name), proxies: this.xds.proxies(name) };
     // Compared as JSON, as stored: absent and undefined fields are the same.
-    const status = JSON.parse(JSON.stringify(computeStatus(installation, observed, new Date()))) as GatewayInstallationStatus;
+    const status = JSON.parse(JSON.stringify(computeStatus(installation, { ...observed, xds }, new Date()))) as GatewayInstallationStatus;
     if (isDeepStrictEqual(status, installation.status ?? {})) return;
     // A merge patch: fields the new status lacks are removed with null.
     const patch = { status: { ...status, envoy: status.envoy ?? null, addresses: status.addresses ?? null } };

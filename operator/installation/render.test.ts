@@ -15,7 +15,7 @@ describe('renderInstallation (golden files)', () => {
     it(name, () => {
       const input = withDefaults(parseYaml(readFileSync(new URL(`${name}/installation.yaml`, casesDirectory), 'utf8')) as object);
       const rendered = renderInstallation(input, settings);
-      const actual = stringify(rendered, { lineWidth: 0 });
+      const actual = stringify(rendered, { lineWidth: 0, aliasDuplicateObjects: false });
       const expectedFile = new URL(`${name}/expected.yaml`, casesDirectory);
       if (process.env.PORTICO_UPDATE_GOLDEN || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
       expect(actual).to.equal(readFileSync(expectedFile, 'utf8'));

@@ -11,7 +11,15 @@ export interface Problem {
   message: string;
 }
 
+/** What this operator replica's xDS server knows of an installation's Envoys. */
+export interface XdsObserved {
+  /** The version of the installation's current snapshot. */
+  snapshotVersion?: string;
+  proxies: Array<{ nodeId: string; syncedVersion?: string; lastNack?: { typeUrl: string; version: string; message: string } }>;
+}
+
 export interface Observed {
+  xds?: XdsObserved;
   deployment?: V1Deployment;
   externalService?: V1Service;
   problems: Problem[];
@@ -81,10 +89,32 @@ function availability(observed: Observed): ConditionUpdate {
   return { type: 'Available', status: 'False', reason: 'ReplicasNotReady', message: `${ready}/${desired} Envoy replicas are ready; see the pods of Deployment ${deployment.metadata?.namespace}/${deployment.metadata?.name}.` };
 }
 
+function configSynced(xds: XdsObserved): ConditionUpdate {
+  const total = xds.proxies.length;
+  if (total === 0) {
+    return { type: 'ConfigSynced', status: 'Unknown', reason: 'NoProxiesConnected', message: 'No Envoy of this installation is connected to this operator replica.' };
+  }
+  const synced = xds.proxies.filter((proxy) => proxy.syncedVersion !== undefined && proxy.syncedVersion === xds.snapshotVersion).length;
+  const message = `${synced}/${total} proxies at version ${xds.snapshotVersion ?? 'none'}.`;
+  return synced === total
+    ? { type: 'ConfigSynced', status: 'True', reason: 'AllProxiesSynced', message }
+    : { type: 'ConfigSynced', status: 'False', reason: 'ProxiesSyncing', message };
+}
+
+/** Problems the xDS server saw: pushes an Envoy rejected. */
+function rejections(xds: XdsObserved | undefined): Problem[] {
+  return (xds?.proxies ?? []).flatMap((proxy) =>
+    proxy.lastNack
+      ? [{ reason: 'ConfigRejected', message: `Envoy ${proxy.nodeId} rejected ${proxy.lastNack.typeUrl.split('.').pop() ?? ''} version ${proxy.lastNack.version}: ${proxy.lastNack.message}` }]
+      : [],
+  );
+}
+
 export function computeStatus(installation: GatewayInstallation, observed: Observed, now: Date): GatewayInstallationStatus {
   const generation = installation.metadata?.generation ?? 0;
-  const degraded: ConditionUpdate = observed.problems.length
-    ? { type: 'Degraded', status: 'True', reason: observed.problems[0]!.reason, message: observed.problems.map((problem) => problem.message).join(' ') }
+  const problems = [...observed.problems, ...rejections(observed.xds)];
+  const degraded: ConditionUpdate = problems.length
+    ? { type: 'Degraded', status: 'True', reason: problems[0]!.reason, message: problems.map((problem) => problem.message).join(' ') }
     : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'Nothing is wrong.' };
   const progressing = rollout(installation, observed);
   const available = availability(observed);
@@ -96,7 +126,12 @@ export function computeStatus(installation: GatewayInstallation, observed: Obser
 
   const status: GatewayInstallationStatus = {
     observedGeneration: generation,
-    conditions: updateConditions(installation.status?.conditions, [ready, available, progressing, degraded], generation, now),
+    conditions: updateConditions(
+      installation.status?.conditions,
+      [ready, available, progressing, degraded, ...(observed.xds ? [configSynced(observed.xds)] : [])],
+      generation,
+      now,
+    ),
   };
   const envoy = envoyStatus(observed.deployment);
   if (envoy) status.envoy = envoy;

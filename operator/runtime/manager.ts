@@ -8,13 +8,14 @@ export interface ManagedInformer {
   readonly hasSynced: boolean;
   start(): void;
   stop(): Promise<void>;
+  waitForSync(): Promise<void>;
   list(): readonly unknown[];
 }
 
 /** Starts and stops a set of informers and the controllers built on them; says when all caches have synced. */
 export class Manager {
   private readonly informers: ManagedInformer[] = [];
-  private readonly controllers: Controller[] = [];
+  private readonly controllers: Array<{ controller: Controller; leaderOnly: boolean }> = [];
   private readonly log: Logger;
 
   constructor(log: Logger) {
@@ -26,9 +27,15 @@ export class Manager {
     return informer;
   }
 
-  addController(controller: Controller): Controller {
-    this.controllers.push(controller);
+  /** Adds a controller; a leaderOnly one writes to the API and runs only on the leader. */
+  addController(controller: Controller, options: { leaderOnly: boolean }): Controller {
+    this.controllers.push({ controller, leaderOnly: options.leaderOnly });
     return controller;
+  }
+
+  /** Resolves once every informer holds its initial list. */
+  async waitForSync(): Promise<void> {
+    await Promise.all(this.informers.map((informer) => informer.waitForSync()));
   }
 
   /** True once every informer holds its full initial list. */
@@ -46,9 +53,9 @@ export class Manager {
     for (const informer of this.informers) informer.start();
   }
 
-  /** Starts the controllers (they wait for their caches); only the leader runs them. */
-  runControllers(): void {
-    for (const controller of this.controllers) void controller.run();
+  /** Starts the controllers every replica runs (they read only), or those only the leader runs. */
+  runControllers(which: 'everyReplica' | 'leaderOnly'): void {
+    for (const { controller, leaderOnly } of this.controllers) if (leaderOnly === (which === 'leaderOnly')) void controller.run();
   }
 
   /** Refreshes the cache gauges; called when /metrics is scraped. */
@@ -61,7 +68,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     this.log.info('stopping controllers and informers');
-    await Promise.all(this.controllers.map((controller) => controller.stop()));
+    await Promise.all(this.controllers.map(({ controller }) => controller.stop()));
     await Promise.all(this.informers.map((informer) => informer.stop()));
   }
 }
