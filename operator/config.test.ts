@@ -9,7 +9,7 @@ describe('loadConfig', () => {
       httpPort: 8080,
       logLevel: 'info',
       resyncPeriodMs: 300_000,
-      xds: { host: 'portico-xds.portico-system.svc.cluster.local', port: 18000 },
+      xds: { host: 'portico-xds.portico-system.svc.cluster.local', port: 18000, protocol: 'delta' },
       xdsListen: '0.0.0.0:18000',
       envoyAdminPort: 9901,
     });
@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--log-level', 'loud'], {})).to.throw(/--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent/);
     expect(() => loadConfig(['--resync-period', '0'], {})).to.throw(/--resync-period/);
     expect(() => loadConfig(['--xds-address', 'no-port'], {})).to.throw('--xds-address: "no-port" is not host:port');
+    expect(() => loadConfig(['--xds-protocol', 'rest'], {})).to.throw('--xds-protocol: "rest" is not delta or sotw');
   });
 
   it('switches leader election off, or moves its lease', () => {

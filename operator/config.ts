@@ -10,7 +10,7 @@ export interface OperatorConfig {
   /** How often every key is reconciled again, whatever happened. */
   resyncPeriodMs: number;
   /** Where gateways' Envoys reach the xDS server: the portico-xds Service. */
-  xds: { host: string; port: number };
+  xds: { host: string; port: number; protocol: 'delta' | 'sotw' };
   /** Where this process serves xDS (host:port; port 0 picks one). */
   xdsListen: string;
   /** The port of Envoy's admin interface (on 127.0.0.1) in gateway pods. */
@@ -34,6 +34,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'resync-period': { type: 'string' },
       'xds-address': { type: 'string' },
       'xds-listen': { type: 'string' },
+      'xds-protocol': { type: 'string' },
       'envoy-admin-port': { type: 'string' },
       'leader-election': { type: 'string' },
       'leader-election-namespace': { type: 'string' },
@@ -60,13 +61,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
           identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
         }
       : undefined;
+  const xdsProtocol = values['xds-protocol'] ?? env.PORTICO_XDS_PROTOCOL ?? 'delta';
+  if (xdsProtocol !== 'delta' && xdsProtocol !== 'sotw') throw new ConfigError(`--xds-protocol: "${xdsProtocol}" is not delta or sotw`);
   const xdsListen = values['xds-listen'] ?? env.PORTICO_XDS_LISTEN ?? '0.0.0.0:18000';
   if (!/^[^\s]+:\d+$/.test(xdsListen)) throw new ConfigError(`--xds-listen: "${xdsListen}" is not host:port`);
   return {
     leaderElection,
     xdsListen,
     envoyAdminPort: integer('--envoy-admin-port', values['envoy-admin-port'] ?? env.PORTICO_ENVOY_ADMIN_PORT ?? '9901', 1, 65535),
-    xds: { host: xdsMatch[1]!, port: integer('--xds-address port', xdsMatch[2]!, 1, 65535) },
+    xds: { host: xdsMatch[1]!, port: integer('--xds-address port', xdsMatch[2]!, 1, 65535), protocol: xdsProtocol },
     httpHost: values['http-host'] ?? env.PORTICO_HTTP_HOST ?? '0.0.0.0',
     httpPort,
     logLevel: logLevel as LevelWithSilent,

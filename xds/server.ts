@@ -1,12 +1,19 @@
 // The shared ADS server: one gRPC server, inside the operator, for the Envoys of every
-// installation. A stream is bound to the installation its first request names (node.cluster)
+// installation, state of the world and incremental. A stream is bound to the installation its first request names (node.cluster)
 // and is sent that installation's snapshots only; what each Envoy accepts or rejects is kept
 // per proxy for status.
 import { Server, ServerCredentials, status as grpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { SnapshotCache } from './cache.ts';
+import type { Snapshot, SnapshotCache } from './cache.ts';
 import { aggregatedDiscoveryService, type TypeUrl } from './protos.ts';
+import { DeltaStream, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from './delta-stream.ts';
 import { SotwStream, type DiscoveryRequest, type DiscoveryResponse, type PushAnswer } from './sotw-stream.ts';
+
+/** What the server needs of a stream, whichever variant of the protocol. */
+interface XdsStream<Request> {
+  update(snapshot: Snapshot): void;
+  request(request: Request): void;
+}
 
 export interface ProxyState {
   installation: string;
@@ -38,10 +45,10 @@ export class AdsServer {
     this.options = options;
     this.server.addService(aggregatedDiscoveryService(), {
       StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
-        this.stateOfTheWorld(call);
+        this.serve(call, (send, answered, synced) => new SotwStream(send, answered, synced));
       },
-      DeltaAggregatedResources: (call: ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', { code: grpcStatus.UNIMPLEMENTED, details: 'incremental xDS is not served yet; use state of the world (api_type: GRPC)' });
+      DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => {
+        this.serve(call, (send, answered, synced) => new DeltaStream(send, answered, synced));
       },
     });
   }
@@ -74,14 +81,22 @@ export class AdsServer {
     });
   }
 
-  private stateOfTheWorld(call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>): void {
+  /**
+   * Serves one ADS stream, state of the world or incremental: binds it to the installation
+   * its first request names, feeds it that installation's snapshots, and records what the
+   * proxy accepts and rejects.
+   */
+  private serve<Request extends { node?: { id?: string; cluster?: string } }, Response>(
+    call: ServerDuplexStream<Request, Response>,
+    createStream: (send: (response: Response) => void, answered: (answer: PushAnswer) => void, synced: (version: string) => void) => XdsStream<Request>,
+  ): void {
     let proxy: ProxyState | undefined;
     let unwatch: (() => void) | undefined;
-    const stream = new SotwStream(
+    const stream = createStream(
       (response) => {
         call.write(response);
       },
-      (answer: PushAnswer) => {
+      (answer) => {
         if (!proxy) return;
         if (answer.accepted) {
           proxy.acked[answer.typeUrl] = answer.version;
@@ -99,7 +114,7 @@ export class AdsServer {
       },
     );
 
-    call.on('data', (request: DiscoveryRequest) => {
+    call.on('data', (request: Request) => {
       if (!proxy) {
         const installation = request.node?.cluster;
         if (!installation) {

@@ -59,7 +59,7 @@ function endpoints(cluster: string, backends: Backend[]) {
   }));
 }
 
-describe('the ADS server with a real Envoy', function () {
+for (const protocol of ['sotw', 'delta'] as const) describe(`the ADS server with a real Envoy (${protocol === 'sotw' ? 'state of the world' : 'incremental'})`, function () {
   this.timeout(60_000);
   const cache = new SnapshotCache();
   const proxies = new Map<string, ProxyState>();
@@ -89,7 +89,7 @@ describe('the ADS server with a real Envoy', function () {
   it('programs an Envoy started from the rendered bootstrap: listeners answer 404 until routes exist', async () => {
     cache.set(installation, buildSnapshot({ [typeUrls.listener]: [listener(listenPort)], [typeUrls.route]: [emptyRoutes] }));
     const spec = withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: installation }, spec: { listeners: { ports: { metrics: await freePort() } } } });
-    const rendered = renderInstallation(spec, { xds: { host: '127.0.0.1', port: xdsPort }, adminPort: await freePort() });
+    const rendered = renderInstallation(spec, { xds: { host: '127.0.0.1', port: xdsPort, protocol }, adminPort: await freePort() });
     const configMap = rendered.objects.find((object) => object.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     envoy = await startEnvoy(configMap.data['envoy-bootstrap.yaml']!, { args: ['--service-node', 'envoy-0', '--service-cluster', installation] });
     const snapshot = cache.get(installation)!;

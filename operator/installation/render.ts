@@ -9,8 +9,8 @@ import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { parseQuantity } from './quantity.ts';
 
 export interface RenderSettings {
-  /** Where the gateway's Envoys reach the operator's xDS server. */
-  xds: { host: string; port: number };
+  /** Where the gateway's Envoys reach the operator's xDS server, and which variant of ADS they speak (default delta). */
+  xds: { host: string; port: number; protocol?: 'delta' | 'sotw' };
   /** Port of Envoy's admin interface on 127.0.0.1 (default 9901; 0 lets tests run several Envoys). */
   adminPort?: number;
 }
@@ -82,7 +82,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
     adminPort,
     statsAddress: listeners.addresses[0],
     ports: listeners.ports,
-    xds: settings.xds,
+    xds: { ...settings.xds, apiType: settings.xds.protocol === 'sotw' ? 'GRPC' : 'DELTA_GRPC' },
     overload: {
       // Envoy sheds load at 95% of this ceiling, before the kubelet's OOM kill at the limit.
       maxHeapBytes: Math.floor(memoryLimit === undefined ? defaultHeapBytes : parseQuantity(memoryLimit) * 0.9),
