@@ -5,6 +5,7 @@
 import { Server, ServerCredentials, status as grpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Snapshot, SnapshotCache } from './cache.ts';
+import { installationIdentity } from './certificates.ts';
 import { aggregatedDiscoveryService, type TypeUrl } from './protos.ts';
 import { DeltaStream, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from './delta-stream.ts';
 import { SotwStream, type DiscoveryRequest, type DiscoveryResponse, type PushAnswer } from './sotw-stream.ts';
@@ -30,6 +31,18 @@ export interface ProxyState {
 export interface AdsServerOptions {
   /** Called whenever a proxy connects, disconnects, accepts or rejects a push. */
   onProxyChange?: (proxy: ProxyState) => void;
+  /**
+   * Serve an installation only to a client whose certificate names it (URI SAN
+   * spiffe://portico.dev/installation/<name>). On with mutual TLS.
+   */
+  requireInstallationIdentity?: boolean;
+}
+
+/** The installation a client certificate's URI SAN names, if any. */
+export function certificateInstallation(subjectAltName: string | undefined): string | undefined {
+  const prefix = installationIdentity('');
+  const uri = (subjectAltName ?? '').split(', ').find((name) => name.startsWith(`URI:${prefix}`));
+  return uri?.slice(`URI:${prefix}`.length);
 }
 
 export class AdsServer {
@@ -120,6 +133,17 @@ export class AdsServer {
         if (!installation) {
           call.emit('error', { code: grpcStatus.INVALID_ARGUMENT, details: 'the first request must carry node.cluster, the installation' });
           return;
+        }
+        if (this.options.requireInstallationIdentity) {
+          const certified = certificateInstallation(call.getAuthContext().sslPeerCertificate?.subjectaltname);
+          if (certified !== installation) {
+            this.log.warn({ installation, certified, node: request.node?.id }, 'refused an xDS client whose certificate is for another installation');
+            call.emit('error', {
+              code: grpcStatus.PERMISSION_DENIED,
+              details: `the client certificate is for ${certified ? `installation "${certified}"` : 'no installation'}, not "${installation}"`,
+            });
+            return;
+          }
         }
         proxy = { installation, nodeId: request.node?.id ?? '', connected: true, acked: {} };
         this.proxies.add(proxy);

@@ -10,7 +10,13 @@ import { parseQuantity } from './quantity.ts';
 
 export interface RenderSettings {
   /** Where the gateway's Envoys reach the operator's xDS server, and which variant of ADS they speak (default delta). */
-  xds: { host: string; port: number; protocol?: 'delta' | 'sotw' };
+  xds: {
+    host: string;
+    port: number;
+    protocol?: 'delta' | 'sotw';
+    /** Mutual TLS to the xDS server: the directory holding the client's tls.crt, tls.key and ca.crt. */
+    tlsDirectory?: string;
+  };
   /** Port of Envoy's admin interface on 127.0.0.1 (default 9901; 0 lets tests run several Envoys). */
   adminPort?: number;
 }
@@ -82,7 +88,14 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
     adminPort,
     statsAddress: listeners.addresses[0],
     ports: listeners.ports,
-    xds: { ...settings.xds, apiType: settings.xds.protocol === 'sotw' ? 'GRPC' : 'DELTA_GRPC' },
+    xds: {
+      host: settings.xds.host,
+      port: settings.xds.port,
+      apiType: settings.xds.protocol === 'sotw' ? 'GRPC' : 'DELTA_GRPC',
+      tls: settings.xds.tlsDirectory
+        ? { certFile: `${settings.xds.tlsDirectory}/tls.crt`, keyFile: `${settings.xds.tlsDirectory}/tls.key`, caFile: `${settings.xds.tlsDirectory}/ca.crt` }
+        : null,
+    },
     overload: {
       // Envoy sheds load at 95% of this ceiling, before the kubelet's OOM kill at the limit.
       maxHeapBytes: Math.floor(memoryLimit === undefined ? defaultHeapBytes : parseQuantity(memoryLimit) * 0.9),
