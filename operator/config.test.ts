@@ -5,6 +5,8 @@ describe('loadConfig', () => {
   it('uses defaults when nothing is set', () => {
     expect(loadConfig([], { POD_NAME: 'portico-abc' })).to.deep.equal({
       leaderElection: { namespace: 'portico-system', name: 'portico-leader', identity: 'portico-abc' },
+      namespace: 'portico-system',
+      xdsTlsDirectory: '/etc/envoy/xds-tls',
       httpHost: '0.0.0.0',
       httpPort: 8080,
       logLevel: 'info',
@@ -26,6 +28,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--resync-period', '0'], {})).to.throw(/--resync-period/);
     expect(() => loadConfig(['--xds-address', 'no-port'], {})).to.throw('--xds-address: "no-port" is not host:port');
     expect(() => loadConfig(['--xds-protocol', 'rest'], {})).to.throw('--xds-protocol: "rest" is not delta or sotw');
+    expect(() => loadConfig(['--xds-tls', 'yes'], {})).to.throw('--xds-tls: "yes" is not true or false');
+    expect(loadConfig(['--xds-tls=false'], {}).xdsTlsDirectory).to.equal(undefined);
   });
 
   it('switches leader election off, or moves its lease', () => {

@@ -15,6 +15,10 @@ export interface OperatorConfig {
   xdsListen: string;
   /** The port of Envoy's admin interface (on 127.0.0.1) in gateway pods. */
   envoyAdminPort: number;
+  /** The operator's namespace: the xDS certificate authority's Secret lives there. */
+  namespace: string;
+  /** Mutual TLS on xDS: the directory gateway pods mount their client certificate at; undefined when off. */
+  xdsTlsDirectory?: string;
   /** Leader election on a Lease; undefined when switched off (a single replica). */
   leaderElection?: { namespace: string; name: string; identity: string };
 }
@@ -36,6 +40,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'xds-listen': { type: 'string' },
       'xds-protocol': { type: 'string' },
       'envoy-admin-port': { type: 'string' },
+      namespace: { type: 'string' },
+      'xds-tls': { type: 'string' },
+      'envoy-xds-tls-dir': { type: 'string' },
       'leader-election': { type: 'string' },
       'leader-election-namespace': { type: 'string' },
     },
@@ -50,13 +57,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   const xdsAddress = values['xds-address'] ?? env.PORTICO_XDS_ADDRESS ?? 'portico-xds.portico-system.svc.cluster.local:18000';
   const xdsMatch = /^([A-Za-z0-9.-]+):(\d+)$/.exec(xdsAddress);
   if (!xdsMatch) throw new ConfigError(`--xds-address: "${xdsAddress}" is not host:port`);
+  const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'portico-system';
+  const tlsFlag = values['xds-tls'] ?? env.PORTICO_XDS_TLS ?? 'true';
+  if (tlsFlag !== 'true' && tlsFlag !== 'false') throw new ConfigError(`--xds-tls: "${tlsFlag}" is not true or false`);
   const electionFlag = values['leader-election'] ?? env.PORTICO_LEADER_ELECTION ?? 'true';
   if (electionFlag !== 'true' && electionFlag !== 'false') throw new ConfigError(`--leader-election: "${electionFlag}" is not true or false`);
   const leaderElection =
     electionFlag === 'true'
       ? {
           // In a pod, POD_NAMESPACE and POD_NAME come from the downward API.
-          namespace: values['leader-election-namespace'] ?? env.PORTICO_LEADER_ELECTION_NAMESPACE ?? env.POD_NAMESPACE ?? 'portico-system',
+          namespace: values['leader-election-namespace'] ?? env.PORTICO_LEADER_ELECTION_NAMESPACE ?? namespace,
           name: 'portico-leader',
           identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
         }
@@ -67,6 +77,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   if (!/^[^\s]+:\d+$/.test(xdsListen)) throw new ConfigError(`--xds-listen: "${xdsListen}" is not host:port`);
   return {
     leaderElection,
+    namespace,
+    xdsTlsDirectory: tlsFlag === 'true' ? (values['envoy-xds-tls-dir'] ?? env.PORTICO_ENVOY_XDS_TLS_DIR ?? '/etc/envoy/xds-tls') : undefined,
     xdsListen,
     envoyAdminPort: integer('--envoy-admin-port', values['envoy-admin-port'] ?? env.PORTICO_ENVOY_ADMIN_PORT ?? '9901', 1, 65535),
     xds: { host: xdsMatch[1]!, port: integer('--xds-address port', xdsMatch[2]!, 1, 65535), protocol: xdsProtocol },

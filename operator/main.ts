@@ -6,6 +6,7 @@ import { SnapshotCache } from '../xds/cache.ts';
 import { AdsServer } from '../xds/server.ts';
 import { registerInstallationController } from './installation/controller.ts';
 import { registerSnapshotController } from './installation/snapshots.ts';
+import { XdsTls } from './xds-tls.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
@@ -48,17 +49,26 @@ async function main(): Promise<void> {
   const caches = registerCaches(manager, kubeConfig, log);
   const client = new KubeClient(kubeConfig);
   const cache = new SnapshotCache();
+  const xdsServerNames = [
+    ...new Set(['portico-xds', `portico-xds.${config.namespace}`, `portico-xds.${config.namespace}.svc`, `portico-xds.${config.namespace}.svc.cluster.local`, config.xds.host]),
+  ];
+  const xdsTls = config.xdsTlsDirectory ? new XdsTls(client, config.namespace, xdsServerNames, log) : undefined;
   // A proxy that connects, acknowledges or rejects changes its installation's status.
-  const ads = new AdsServer(cache, log, { onProxyChange: (proxy) => { installations.enqueue(proxy.installation); } });
+  const ads = new AdsServer(cache, log, {
+    requireInstallationIdentity: xdsTls !== undefined,
+    onProxyChange: (proxy) => {
+      installations.enqueue(proxy.installation);
+    },
+  });
   const installations = registerInstallationController(
     manager,
     kubeConfig,
     client,
     caches.installations,
     {
-      render: { xds: config.xds, adminPort: config.envoyAdminPort },
+      render: { xds: { ...config.xds, tlsDirectory: config.xdsTlsDirectory }, adminPort: config.envoyAdminPort },
       resyncPeriodMs: config.resyncPeriodMs,
-      xds: { snapshotVersion: (name) => cache.get(name)?.version, proxies: (name) => ads.proxiesOf(name) },
+      xds: { snapshotVersion: (name) => cache.get(name)?.version, proxies: (name) => ads.proxiesOf(name), authority: () => xdsTls?.authority },
     },
     log,
   );
@@ -67,12 +77,14 @@ async function main(): Promise<void> {
   await probes.listen(config.httpPort, config.httpHost);
   manager.start();
   manager.runControllers('everyReplica');
+  const elector = config.leaderElection && new LeaderElector(client, { ...config.leaderElection, ...defaultLeaseTimings }, log);
 
   // No Envoy may get an empty or partial config: xDS is served only once every cache has
   // synced and every installation has its first snapshot.
   void manager.waitForSync().then(async () => {
     snapshots.publishAll();
-    const port = await ads.listen(config.xdsListen);
+    const credentials = await xdsTls?.start(() => !elector || elector.isLeader);
+    const port = await ads.listen(config.xdsListen, credentials?.credentials());
     log.info({ address: config.xdsListen, port }, 'serving xDS');
   }).catch((error: unknown) => {
     log.fatal({ err: error }, 'cannot serve xDS');
@@ -80,7 +92,6 @@ async function main(): Promise<void> {
   });
 
   // Every replica fills its caches; only the leader runs the controllers that write.
-  const elector = config.leaderElection && new LeaderElector(client, { ...config.leaderElection, ...defaultLeaseTimings }, log);
   const lead = () => {
     isLeader.set(1);
     manager.runControllers('leaderOnly');
@@ -103,6 +114,7 @@ async function main(): Promise<void> {
     // If something still holds the event loop after a clean stop, do not hang the pod.
     setTimeout(() => process.exit(0), 10_000).unref();
     probes.markShuttingDown();
+    xdsTls?.stop();
     await ads.close();
     await manager.stop();
     await elector?.stop();

@@ -106,9 +106,9 @@ describe('GatewayInstallation', function () {
 
     it('owns every object it creates, applied server-side by field manager portico', async () => {
       const uid = (await getJson(['gwi', name])).metadata.uid;
-      const objects = await getJson<{ items: KubeObject[] }>(['serviceaccount,configmap,deployment,service', '-n', namespace, '-l', `portico.dev/installation=${name}`, '--show-managed-fields']);
+      const objects = await getJson<{ items: KubeObject[] }>(['secret,serviceaccount,configmap,deployment,service', '-n', namespace, '-l', `portico.dev/installation=${name}`, '--show-managed-fields']);
       expect(objects.items.map((object) => `${object.kind}/${object.metadata.name}`).sort()).to.deep.equal(
-        [`ConfigMap/${name}-bootstrap`, `Deployment/${name}-gateway`, 'Service/kourier', 'Service/kourier-internal', `ServiceAccount/${name}-gateway`].sort(),
+        [`ConfigMap/${name}-bootstrap`, `Deployment/${name}-gateway`, `Secret/${name}-xds-client`, 'Service/kourier', 'Service/kourier-internal', `ServiceAccount/${name}-gateway`].sort(),
       );
       for (const object of objects.items) {
         expect(object.metadata.ownerReferences, object.metadata.name).to.deep.include({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', name, uid, controller: true, blockOwnerDeletion: true });

@@ -1,8 +1,12 @@
 // End to end through the operator's own xDS server: apply a GatewayInstallation, start a
-// real Envoy from the bootstrap the operator put in its ConfigMap (as a gateway pod would),
-// and see Envoy take its config and the installation report ConfigSynced.
+// real Envoy from the bootstrap the operator put in its ConfigMap and with the client
+// certificate it put in its Secret (as a gateway pod mounts them), and see Envoy take its
+// config over mutual TLS and the installation report ConfigSynced.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { sendRequest } from '../support/http.ts';
@@ -16,6 +20,7 @@ describe('a gateway programmed by the operator over xDS', function () {
   let operator: RunningOperator | undefined;
   let envoy: EnvoyProcess | undefined;
   let ports: Record<string, number>;
+  let tlsDirectory: string;
 
   before(async function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes
@@ -23,8 +28,15 @@ describe('a gateway programmed by the operator over xDS', function () {
     await installCrds();
     const xdsPort = await freePort();
     const adminPort = await freePort();
-    // The bootstrap points Envoy at this operator's xDS port on loopback.
-    operator = await runOperator(undefined, ['--xds-listen', `127.0.0.1:${xdsPort}`, '--xds-address', `127.0.0.1:${xdsPort}`, '--envoy-admin-port', String(adminPort)]);
+    tlsDirectory = mkdtempSync(join(tmpdir(), 'portico-xds-client-'));
+    // The bootstrap points Envoy at this operator's xDS port on loopback, and at the directory
+    // this test writes the installation's client certificate to, as the pod's Secret volume.
+    operator = await runOperator(undefined, [
+      '--xds-listen', `127.0.0.1:${xdsPort}`,
+      '--xds-address', `127.0.0.1:${xdsPort}`,
+      '--envoy-admin-port', String(adminPort),
+      '--envoy-xds-tls-dir', tlsDirectory,
+    ]);
     ports = {
       externalHTTP: await freePort(),
       internalHTTP: await freePort(),
@@ -40,6 +52,7 @@ describe('a gateway programmed by the operator over xDS', function () {
     await envoy?.stop();
     await kubectl(['delete', 'gwi', name, '--ignore-not-found', '--wait=true', '--timeout=60s']);
     await operator?.stop();
+    rmSync(tlsDirectory, { recursive: true, force: true });
   });
 
   it('installs the gateway, whose pods are Ready but no Envoy has connected yet', async () => {
@@ -54,7 +67,10 @@ describe('a gateway programmed by the operator over xDS', function () {
   });
 
   it('serves the installation\'s config to a real Envoy started from its ConfigMap, which answers 404 until routes exist', async () => {
-    const bootstrap = (await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']));
+    const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);
+    const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };
+    for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(tlsDirectory, file), Buffer.from(secret.data[file]!, 'base64'));
+    expect(bootstrap).to.include(`${tlsDirectory}/tls.crt`);
     envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-abc12`, '--service-cluster', name] });
     await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
     const installation = JSON.parse(await kubectlOk(['get', 'gwi', name, '-o', 'json'])) as Installation;

@@ -117,7 +117,8 @@ export const operatorRules: PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments'], verbs: own },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: own },
   { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: own },
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  // get: the certificates installations name; the rest: each installation's xDS client certificate.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', ...own] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 

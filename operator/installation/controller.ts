@@ -11,6 +11,7 @@ import { installationLabel, managedByLabels, type RenderSettings } from './rende
 import { createdByAnnotation, InstallationReconciler, type InstallationCaches, type XdsView } from './reconciler.ts';
 
 export const ownedKinds: Array<Omit<ResourceKind, 'labelSelector'>> = [
+  { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' },
   { apiVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts' },
   { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' },
   { apiVersion: 'v1', kind: 'Service', plural: 'services' },

@@ -9,7 +9,8 @@ import { ApiError, referenceOf, type KubeClient } from '../kube/client.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
 import { applyServicePatches } from './patches/apply.ts';
-import { installationLabel, renderInstallation, type RenderSettings } from './render.ts';
+import { installationLabel, ownedNames, renderInstallation, type RenderSettings, type XdsClientCredentials } from './render.ts';
+import { installationIdentity, issue, needsRenewal, type KeyPair } from '../../xds/certificates.ts';
 import { computeStatus, type Problem, type XdsObserved } from './status.ts';
 import { containsDesired } from './up-to-date.ts';
 
@@ -19,11 +20,17 @@ export const createdByAnnotation = 'portico.dev/created-by';
 /** How soon to look again for something the operator does not watch (a referenced Secret). */
 const recheckMs = 5_000;
 
-/** This replica's xDS server, as status needs it. */
+/** This replica's xDS server, as status and the client certificates need it. */
 export interface XdsView {
   snapshotVersion(installation: string): string | undefined;
   proxies(installation: string): XdsObserved['proxies'];
+  /** The certificate authority of mutual TLS on xDS, once loaded; undefined without TLS. */
+  authority(): KeyPair | undefined;
 }
+
+/** Client certificates live 30 days and are replaced 10 days before they expire. */
+const clientCertificateDays = 30;
+const clientRenewBeforeDays = 10;
 
 export interface InstallationCaches {
   installations: ResourceInformer<GatewayInstallation>;
@@ -73,7 +80,14 @@ export class InstallationReconciler {
     }
 
     const problems: Problem[] = [];
-    const rendered = renderInstallation(installation, this.settings);
+    let xdsClient: XdsClientCredentials | undefined;
+    if (this.settings.xds.tlsDirectory) {
+      const authority = this.xds?.authority();
+      // Until the authority is loaded there is no client certificate, and no bootstrap without one.
+      if (!authority) return { requeueAfterMs: 1_000 };
+      xdsClient = await this.clientCredentials(installation, authority);
+    }
+    const rendered = renderInstallation(installation, this.settings, xdsClient);
     const namespaceProblem = await this.ensureNamespace(installation, rendered.namespace);
     if (namespaceProblem) {
       await this.writeStatus(installation, { problems: [namespaceProblem], blocked: true });
@@ -99,6 +113,18 @@ export class InstallationReconciler {
       blocked: false,
     });
     return problems.some((problem) => problem.reason.startsWith('Secret')) ? { requeueAfterMs: recheckMs } : undefined;
+  }
+
+  /** The installation's xDS client certificate: the one in its Secret while it is good, a new one otherwise. */
+  private async clientCredentials(installation: GatewayInstallation, authority: KeyPair): Promise<XdsClientCredentials> {
+    const name = installation.metadata?.name ?? '';
+    const secret: V1Secret | undefined = this.caches.owned.get('v1/Secret')?.get(ownedNames(installation).xdsClientSecret, installation.spec.namespace);
+    const read = (key: string) => (secret?.data?.[key] === undefined ? undefined : Buffer.from(secret.data[key], 'base64').toString());
+    const [cert, key, ca] = [read('tls.crt'), read('tls.key'), read('ca.crt')];
+    if (cert && key && ca === authority.cert && !needsRenewal(cert, authority, clientRenewBeforeDays)) return { cert, key, ca };
+    const issued = await issue(authority, { commonName: name, uris: [installationIdentity(name)], usage: 'client', validDays: clientCertificateDays });
+    this.log.info({ installation: name }, 'issued an xDS client certificate');
+    return { ...issued, ca: authority.cert };
   }
 
   /** Another live installation that came first and serves the same namespace or ingress class. */

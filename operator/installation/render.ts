@@ -21,6 +21,13 @@ export interface RenderSettings {
   adminPort?: number;
 }
 
+/** An installation's client credentials for mutual TLS to the xDS server (PEM). */
+export interface XdsClientCredentials {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 export interface RenderedInstallation {
   /** The gateway namespace, as the operator creates it when it is missing. */
   namespace: V1Namespace;
@@ -46,6 +53,7 @@ const templates = {
   podDisruptionBudget: template('installation/poddisruptionbudget.yaml.hbs'),
   horizontalPodAutoscaler: template('installation/horizontalpodautoscaler.yaml.hbs'),
   bootstrap: template('envoy-bootstrap.yaml.hbs'),
+  xdsClientSecret: template('installation/xds-client-secret.yaml.hbs'),
 };
 
 export const defaultAdminPort = 9901;
@@ -62,12 +70,17 @@ export function ownedNames(installation: GatewayInstallation) {
     deployment: `${name}-gateway`,
     serviceAccount: `${name}-gateway`,
     bootstrapConfigMap: `${name}-bootstrap`,
+    xdsClientSecret: `${name}-xds-client`,
     externalService: installation.spec.service.name,
     internalService: installation.spec.internalService.name,
   };
 }
 
-export function renderInstallation(installation: GatewayInstallation, settings: RenderSettings): RenderedInstallation {
+/**
+ * The objects of an installation. With `xdsClient` (and settings.xds.tlsDirectory), Envoy
+ * talks mutual TLS to the xDS server with those credentials, from a Secret mounted there.
+ */
+export function renderInstallation(installation: GatewayInstallation, settings: RenderSettings, xdsClient?: XdsClientCredentials): RenderedInstallation {
   const name = installation.metadata?.name ?? '';
   const { spec } = installation;
   const { envoy, listeners } = spec;
@@ -92,7 +105,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
       host: settings.xds.host,
       port: settings.xds.port,
       apiType: settings.xds.protocol === 'sotw' ? 'GRPC' : 'DELTA_GRPC',
-      tls: settings.xds.tlsDirectory
+      tls: settings.xds.tlsDirectory && xdsClient
         ? { certFile: `${settings.xds.tlsDirectory}/tls.crt`, keyFile: `${settings.xds.tlsDirectory}/tls.key`, caFile: `${settings.xds.tlsDirectory}/ca.crt` }
         : null,
     },
@@ -130,9 +143,18 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
     podLabels: { ...envoy.podLabels, ...labels },
     podAnnotations: {
       ...envoy.podAnnotations,
-      // A new bootstrap rolls the pods: Envoy reads it only at start.
-      'portico.dev/bootstrap-hash': createHash('sha256').update(bootstrap).digest('hex').slice(0, 16),
+      // A new bootstrap or client certificate rolls the pods: Envoy reads them only at start.
+      'portico.dev/bootstrap-hash': createHash('sha256').update(bootstrap).update(xdsClient?.cert ?? '').digest('hex').slice(0, 16),
     },
+    xdsClient:
+      xdsClient && settings.xds.tlsDirectory
+        ? {
+            directory: settings.xds.tlsDirectory,
+            cert: Buffer.from(xdsClient.cert).toString('base64'),
+            key: Buffer.from(xdsClient.key).toString('base64'),
+            ca: Buffer.from(xdsClient.ca).toString('base64'),
+          }
+        : null,
     envoyArgs: [
       '-c', '/etc/envoy/envoy-bootstrap.yaml',
       '--log-level', envoy.logLevel,
@@ -180,6 +202,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
   const render = (delegate: Handlebars.TemplateDelegate): KubernetesObject[] =>
     parseAllDocuments(delegate(values)).map((document) => document.toJS() as KubernetesObject);
   const objects = [
+    ...(values.xdsClient ? render(templates.xdsClientSecret) : []),
     ...render(templates.serviceAccount),
     ...render(templates.bootstrapConfigMap),
     ...render(templates.deployment),
