@@ -97,7 +97,7 @@ describe('mutual TLS on the xDS connection', function () {
     });
     cache.set(installation, snapshotOf({ listeners: [{ name: 'http', address: '127.0.0.1', port: listenPort, routeConfigName: 'routes', statPrefix: 'http' }], routeConfigs: [{ name: 'routes', virtualHosts: [] }], clusters: [] }));
     // Envoy dials 127.0.0.1 but checks the server's name, as in a cluster it would dial the Service.
-    const rendered = renderInstallation(spec, { xds: { host: serverName, port, tlsDirectory: dir }, adminPort: await freePort() });
+    const rendered = renderInstallation(spec, { xds: { host: serverName, port, tlsDirectory: dir }, adminPort: await freePort() }, { ...ownIdentity, ca: authority.cert });
     const bootstrap = (rendered.objects.find((object) => object.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data['envoy-bootstrap.yaml']!;
     const dialed = bootstrap.replace(`address: "${serverName}", port_value`, 'address: "127.0.0.1", port_value');
     expect(dialed).to.not.equal(bootstrap);

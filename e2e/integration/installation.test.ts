@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
@@ -152,9 +152,18 @@ describe('GatewayInstallation', function () {
     it('renders an Envoy bootstrap that the real Envoy accepts', async function () {
       this.timeout(60_000);
       const configMap = await getJson<{ data: Record<string, string> }>(['configmap', `${name}-bootstrap`, '-n', namespace]);
-      // As the pod runs it: the node id and cluster come from the Deployment's arguments.
-      const result = await validateBootstrap(configMap.data['envoy-bootstrap.yaml']!, ['--service-node', `${name}-gateway-0`, '--service-cluster', name]);
-      expect(result.valid, result.output).to.equal(true);
+      // As the pod runs it: the node id and cluster come from the Deployment's arguments, and
+      // the xDS client certificate from the Secret it mounts (here, written to a directory).
+      const secret = await getJson<{ data: Record<string, string> }>(['secret', `${name}-xds-client`, '-n', namespace]);
+      const mounted = mkdtempSync(join(tmpdir(), 'portico-xds-tls-'));
+      try {
+        for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(mounted, file), Buffer.from(secret.data[file]!, 'base64'));
+        const bootstrap = configMap.data['envoy-bootstrap.yaml']!.replaceAll('/etc/envoy/xds-tls/', `${mounted}/`);
+        const result = await validateBootstrap(bootstrap, ['--service-node', `${name}-gateway-0`, '--service-cluster', name]);
+        expect(result.valid, result.output).to.equal(true);
+      } finally {
+        rmSync(mounted, { recursive: true, force: true });
+      }
     });
 
     it('puts back an owned object that a user deletes or edits', async () => {
