@@ -4,6 +4,7 @@
 // per proxy for status.
 import { Server, ServerCredentials, status as grpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Snapshot, SnapshotCache } from './cache.ts';
 import { installationIdentity } from './certificates.ts';
 import { aggregatedDiscoveryService, type TypeUrl } from './protos.ts';
@@ -14,6 +15,21 @@ import { SotwStream, type DiscoveryRequest, type DiscoveryResponse, type PushAns
 interface XdsStream<Request> {
   update(snapshot: Snapshot): void;
   request(request: Request): void;
+}
+
+const connectedProxies = new Gauge({ name: 'portico_xds_connected_proxies', help: 'Envoys connected to this replica, by installation.', labelNames: ['installation'] as const });
+const pushes = new Counter({ name: 'portico_xds_pushes_total', help: 'xDS responses sent, by installation and resource type.', labelNames: ['installation', 'type'] as const });
+const rejections = new Counter({ name: 'portico_xds_rejections_total', help: 'xDS responses an Envoy rejected (NACK), by installation and resource type.', labelNames: ['installation', 'type'] as const });
+const pushLatency = new Histogram({
+  name: 'portico_xds_push_duration_seconds',
+  help: 'Time from sending an xDS response to the Envoy answering it, by resource type.',
+  labelNames: ['type'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+});
+
+/** The short name of a type URL, e.g. Listener, for metric labels. */
+function typeName(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
 }
 
 export interface ProxyState {
@@ -105,12 +121,19 @@ export class AdsServer {
   ): void {
     let proxy: ProxyState | undefined;
     let unwatch: (() => void) | undefined;
+    const sentAt = new Map<string, number>();
     const stream = createStream(
       (response) => {
+        const typeUrl = (response as { type_url?: string }).type_url ?? '';
+        sentAt.set(typeUrl, performance.now());
+        if (proxy) pushes.inc({ installation: proxy.installation, type: typeName(typeUrl) });
         call.write(response);
       },
       (answer) => {
         if (!proxy) return;
+        const started = sentAt.get(answer.typeUrl);
+        if (started !== undefined) pushLatency.observe({ type: typeName(answer.typeUrl) }, (performance.now() - started) / 1000);
+        if (!answer.accepted) rejections.inc({ installation: proxy.installation, type: typeName(answer.typeUrl) });
         if (answer.accepted) {
           proxy.acked[answer.typeUrl] = answer.version;
           if (proxy.lastNack?.typeUrl === answer.typeUrl) delete proxy.lastNack;
@@ -147,6 +170,7 @@ export class AdsServer {
         }
         proxy = { installation, nodeId: request.node?.id ?? '', connected: true, acked: {} };
         this.proxies.add(proxy);
+        connectedProxies.inc({ installation });
         this.log.info({ installation, node: proxy.nodeId }, 'Envoy connected');
         this.options.onProxyChange?.(proxy);
         unwatch = this.cache.watch(installation, (snapshot) => {
@@ -163,6 +187,7 @@ export class AdsServer {
       if (proxy?.connected) {
         proxy.connected = false;
         this.proxies.delete(proxy);
+        connectedProxies.dec({ installation: proxy.installation });
         this.log.info({ installation: proxy.installation, node: proxy.nodeId }, 'Envoy disconnected');
         this.options.onProxyChange?.(proxy);
       }

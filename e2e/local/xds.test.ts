@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { sendRequest } from '../support/http.ts';
-import { installationManifest, type Installation } from '../support/installations.ts';
+import { gauge, installationManifest, type Installation } from '../support/installations.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
 import { eventually, freePort } from '../support/processes.ts';
 
@@ -76,6 +76,12 @@ describe('a gateway programmed by the operator over xDS', function () {
     const installation = JSON.parse(await kubectlOk(['get', 'gwi', name, '-o', 'json'])) as Installation;
     const synced = installation.status?.conditions?.find((condition) => condition.type === 'ConfigSynced');
     expect(synced?.message).to.match(/^1\/1 proxies at version [0-9a-f]{16}\.$/);
+    const xds = (installation.status as { xds?: { version: string; proxies: number; synced: number } }).xds;
+    expect(xds).to.include({ proxies: 1, synced: 1 });
+    expect(synced?.message).to.include(xds!.version);
+    const metrics = (await operator!.process.get('/metrics')).body;
+    expect(gauge(metrics, `portico_xds_connected_proxies{installation="${name}"}`)).to.equal(1);
+    expect(gauge(metrics, `portico_xds_pushes_total{installation="${name}",type="Listener"}`)).to.be.at.least(1);
     for (const port of [ports.externalHTTP!, ports.internalHTTP!, ports.probeHTTP!]) {
       const response = await eventually(`listener ${port} to answer`, () => sendRequest(`http://127.0.0.1:${port}/`, { headers: { host: 'nothing.example.com' } }).catch(() => undefined));
       expect(response.status, `port ${port}`).to.equal(404);

@@ -123,6 +123,7 @@ export interface GatewayInstallationStatus {
     ready?: string;
   };
   addresses?: Array<{ type: 'IPAddress' | 'Hostname'; value: string }>;
+  xds?: { version?: string; proxies: number; synced: number; lastError?: string };
 }
 
 export interface GatewayInstallation extends KubernetesObject {

@@ -263,7 +263,7 @@ export class InstallationReconciler {
     const status = JSON.parse(JSON.stringify(computeStatus(installation, { ...observed, xds }, new Date()))) as GatewayInstallationStatus;
     if (isDeepStrictEqual(status, installation.status ?? {})) return;
     // A merge patch: fields the new status lacks are removed with null.
-    const patch = { status: { ...status, envoy: status.envoy ?? null, addresses: status.addresses ?? null } };
+    const patch = { status: { ...status, envoy: status.envoy ?? null, addresses: status.addresses ?? null, xds: status.xds ?? null } };
     await this.client.mergePatch(referenceOf(installation), patch, 'status');
     const ready = status.conditions?.find((condition) => condition.type === 'Ready');
     this.log.info({ installation: installation.metadata?.name, ready: ready?.status, reason: ready?.reason, message: ready?.message }, 'status updated');

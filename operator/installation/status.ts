@@ -135,6 +135,15 @@ export function computeStatus(installation: GatewayInstallation, observed: Obser
   };
   const envoy = envoyStatus(observed.deployment);
   if (envoy) status.envoy = envoy;
+  if (observed.xds) {
+    const nack = observed.xds.proxies.find((proxy) => proxy.lastNack)?.lastNack;
+    status.xds = {
+      version: observed.xds.snapshotVersion,
+      proxies: observed.xds.proxies.length,
+      synced: observed.xds.proxies.filter((proxy) => proxy.syncedVersion !== undefined && proxy.syncedVersion === observed.xds?.snapshotVersion).length,
+      lastError: nack ? `${nack.typeUrl.split('.').pop() ?? ''} ${nack.version}: ${nack.message}` : undefined,
+    };
+  }
   const found = addresses(observed.externalService);
   if (found?.length) status.addresses = found;
   return status;
