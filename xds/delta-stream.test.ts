@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { buildSnapshot, resource, type Resource } from './cache.ts';
 import { DeltaStream, type DeltaDiscoveryResponse } from './delta-stream.ts';
 import { typeUrls, type TypeUrl } from './protos.ts';
-import type { PushAnswer } from './sotw-stream.ts';
+import type { PushAnswer } from './stream-base.ts';
 
 function fake(typeUrl: TypeUrl, name: string, content = name): Resource {
   return resource(name, { type_url: typeUrl, value: Buffer.from(content) });

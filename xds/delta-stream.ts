@@ -5,9 +5,9 @@
 // The rules of the state-of-the-world stream hold here too: a type is not pushed again until
 // its last push is answered, types go in the protocol's order, and a removed cluster is kept
 // until listeners and routes no longer use it.
-import type { Resource, Snapshot } from './cache.ts';
+import type { Resource } from './cache.ts';
 import { typeUrls, type Any, type TypeUrl } from './protos.ts';
-import { pushOrder, type PushAnswer } from './sotw-stream.ts';
+import { pushOrder, StreamBase } from './stream-base.ts';
 
 export interface DeltaDiscoveryRequest {
   node?: { id?: string; cluster?: string };
@@ -43,25 +43,8 @@ interface TypeState {
   owed: boolean;
 }
 
-export class DeltaStream {
+export class DeltaStream extends StreamBase<DeltaDiscoveryResponse> {
   private readonly states = new Map<TypeUrl, TypeState>();
-  private snapshot: Snapshot | undefined;
-  private nonce = 0;
-  private reportedSynced: string | undefined;
-  private readonly send: (response: DeltaDiscoveryResponse) => void;
-  private readonly answered: (answer: PushAnswer) => void;
-  private readonly synced: (snapshotVersion: string) => void;
-
-  constructor(send: (response: DeltaDiscoveryResponse) => void, answered: (answer: PushAnswer) => void, synced: (snapshotVersion: string) => void = () => {}) {
-    this.send = send;
-    this.answered = answered;
-    this.synced = synced;
-  }
-
-  update(snapshot: Snapshot): void {
-    this.snapshot = snapshot;
-    this.pump();
-  }
 
   request(request: DeltaDiscoveryRequest): void {
     const typeUrl = request.type_url as TypeUrl | undefined;
@@ -126,7 +109,7 @@ export class DeltaStream {
     return !state.inFlight && !state.owed && rejected.length === 0 && changed.length === 0 && removed.length === 0;
   }
 
-  private pump(): void {
+  protected pump(): void {
     if (!this.snapshot) return;
     for (const typeUrl of pushOrder) {
       const state = this.states.get(typeUrl);
@@ -148,11 +131,6 @@ export class DeltaStream {
         nonce,
       });
     }
-    if (this.reportedSynced === this.snapshot.version) return;
-    const all = [...this.states.keys()];
-    if (all.length > 0 && all.every((typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted)) {
-      this.reportedSynced = this.snapshot.version;
-      this.synced(this.snapshot.version);
-    }
+    this.reportIfSynced([...this.states.keys()], (typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted);
   }
 }

@@ -9,7 +9,8 @@ import type { Snapshot, SnapshotCache } from './cache.ts';
 import { installationIdentity } from './certificates.ts';
 import { aggregatedDiscoveryService, type TypeUrl } from './protos.ts';
 import { DeltaStream, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from './delta-stream.ts';
-import { SotwStream, type DiscoveryRequest, type DiscoveryResponse, type PushAnswer } from './sotw-stream.ts';
+import { SotwStream, type DiscoveryRequest, type DiscoveryResponse } from './sotw-stream.ts';
+import type { PushAnswer } from './stream-base.ts';
 
 /** What the server needs of a stream, whichever variant of the protocol. */
 interface XdsStream<Request> {

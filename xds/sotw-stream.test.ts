@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { buildSnapshot, resource, type Resource } from './cache.ts';
 import { typeUrls, type TypeUrl } from './protos.ts';
-import { SotwStream, type DiscoveryResponse, type PushAnswer } from './sotw-stream.ts';
+import { SotwStream, type DiscoveryResponse } from './sotw-stream.ts';
+import type { PushAnswer } from './stream-base.ts';
 
 /** A fake resource: the stream only looks at names and hashes. */
 function fake(typeUrl: TypeUrl, name: string, content = name): Resource {

@@ -8,8 +8,9 @@
 // that disappears is kept in the clusters pushed until listeners and routes no longer use
 // it, so Envoy never routes to a cluster it lacks.
 import { createHash } from 'node:crypto';
-import type { Resource, Snapshot } from './cache.ts';
+import type { Resource } from './cache.ts';
 import { typeUrls, type Any, type TypeUrl } from './protos.ts';
+import { pushOrder, StreamBase } from './stream-base.ts';
 
 export interface DiscoveryRequest {
   version_info?: string;
@@ -27,11 +28,6 @@ export interface DiscoveryResponse {
   nonce: string;
 }
 
-/** What the stream reports: an answer from Envoy to a push. */
-export type PushAnswer = { typeUrl: TypeUrl; version: string } & ({ accepted: true } | { accepted: false; message: string });
-
-/** Push order: what a resource refers to goes before it. */
-export const pushOrder: readonly TypeUrl[] = [typeUrls.secret, typeUrls.cluster, typeUrls.endpoint, typeUrls.listener, typeUrls.route];
 /** Types whose empty resource_names means "everything" (wildcard), per the xDS protocol. */
 const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster]);
 
@@ -55,30 +51,8 @@ function versionOf(resources: Iterable<Resource>): string {
   return digest.digest('hex').slice(0, 16);
 }
 
-export class SotwStream {
+export class SotwStream extends StreamBase<DiscoveryResponse> {
   private readonly states = new Map<TypeUrl, TypeState>();
-  private snapshot: Snapshot | undefined;
-  private nonce = 0;
-  private readonly send: (response: DiscoveryResponse) => void;
-  private readonly answered: (answer: PushAnswer) => void;
-  private readonly synced: (snapshotVersion: string) => void;
-  private reportedSynced: string | undefined;
-
-  /**
-   * `answered` hears every ACK and NACK; `synced` hears the snapshot version each time Envoy
-   * holds and has accepted all of the snapshot it subscribed to.
-   */
-  constructor(send: (response: DiscoveryResponse) => void, answered: (answer: PushAnswer) => void, synced: (snapshotVersion: string) => void = () => {}) {
-    this.send = send;
-    this.answered = answered;
-    this.synced = synced;
-  }
-
-  /** A new snapshot for this stream's installation. */
-  update(snapshot: Snapshot): void {
-    this.snapshot = snapshot;
-    this.pump();
-  }
 
   /** A request from Envoy: a subscription, an ACK or a NACK. */
   request(request: DiscoveryRequest): void {
@@ -121,15 +95,9 @@ export class SotwStream {
     return !state.pending && !state.subscriptionChanged && state.sentVersion === versionOf(this.desired(typeUrl, state).values());
   }
 
-  private pump(): void {
+  protected pump(): void {
     this.push();
-    const snapshot = this.snapshot;
-    if (!snapshot || this.reportedSynced === snapshot.version) return;
-    const all = [...this.states.keys()];
-    if (all.length > 0 && all.every((typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted)) {
-      this.reportedSynced = snapshot.version;
-      this.synced(snapshot.version);
-    }
+    this.reportIfSynced([...this.states.keys()], (typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted);
   }
 
   private push(): void {

@@ -1,0 +1,48 @@
+// What the state-of-the-world and incremental ADS streams share: where responses go, who
+// hears Envoy's answers, and the report that Envoy holds a whole snapshot.
+import type { Snapshot } from './cache.ts';
+import { typeUrls, type TypeUrl } from './protos.ts';
+
+/** Push order: what a resource refers to goes before it. */
+export const pushOrder: readonly TypeUrl[] = [typeUrls.secret, typeUrls.cluster, typeUrls.endpoint, typeUrls.listener, typeUrls.route];
+
+/** What a stream reports: an answer from Envoy to a push. */
+export type PushAnswer = { typeUrl: TypeUrl; version: string } & ({ accepted: true } | { accepted: false; message: string });
+
+export abstract class StreamBase<Response> {
+  protected snapshot: Snapshot | undefined;
+  protected nonce = 0;
+  protected readonly send: (response: Response) => void;
+  protected readonly answered: (answer: PushAnswer) => void;
+  private readonly synced: (snapshotVersion: string) => void;
+  private reportedSynced: string | undefined;
+
+  /**
+   * `answered` hears every ACK and NACK; `synced` hears the snapshot version each time Envoy
+   * holds and has accepted all of the snapshot it subscribed to.
+   */
+  constructor(send: (response: Response) => void, answered: (answer: PushAnswer) => void, synced: (snapshotVersion: string) => void = () => {}) {
+    this.send = send;
+    this.answered = answered;
+    this.synced = synced;
+  }
+
+  /** A new snapshot for this stream's installation. */
+  update(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.pump();
+  }
+
+  /** Sends what the snapshot and the subscriptions call for. */
+  protected abstract pump(): void;
+
+  /** Reports the snapshot synced once, when every subscribed type holds it and accepted it. */
+  protected reportIfSynced(types: TypeUrl[], settled: (typeUrl: TypeUrl) => boolean): void {
+    const snapshot = this.snapshot;
+    if (!snapshot || this.reportedSynced === snapshot.version) return;
+    if (types.length > 0 && types.every(settled)) {
+      this.reportedSynced = snapshot.version;
+      this.synced(snapshot.version);
+    }
+  }
+}
