@@ -3,13 +3,15 @@
 // server certificate is used for new connections without dropping the streams already open.
 import { credentials, makeGenericClientConstructor, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { withDefaults } from '../../operator/api/schema-defaults.ts';
-import { renderInstallation } from '../../operator/installation/render.ts';
+import type { GatewayInstallation } from '../../operator/api/gatewayinstallation.ts';
+import { renderInstallation, type RenderSettings } from '../../operator/installation/render.ts';
 import { SnapshotCache } from '../../xds/cache.ts';
 import { createAuthority, installationIdentity, issue, type KeyPair } from '../../xds/certificates.ts';
 import { aggregatedDiscoveryService, typeUrls } from '../../xds/protos.ts';
@@ -20,6 +22,7 @@ import { snapshotOf } from '../../xds/translate.ts';
 import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { sendRequest } from '../support/http.ts';
 import { eventually, freePort } from '../support/processes.ts';
+import { mountSecret, secretData } from '../support/secret-volume.ts';
 
 const serverName = 'portico-xds.portico-system.svc';
 const installation = 'tls-test';
@@ -68,6 +71,8 @@ describe('mutual TLS on the xDS connection', function () {
   let envoy: EnvoyProcess | undefined;
   let listenPort: number;
   let ownIdentity: KeyPair;
+  let settings: RenderSettings;
+  let installationSpec: GatewayInstallation;
 
   before(async () => {
     authority = await createAuthority('portico-xds-ca', 365);
@@ -76,9 +81,6 @@ describe('mutual TLS on the xDS connection', function () {
     port = await server.listen('127.0.0.1:0', tls.credentials());
     dir = mkdtempSync(join(tmpdir(), 'portico-xds-tls-'));
     ownIdentity = await issue(authority, { commonName: installation, uris: [installationIdentity(installation)], usage: 'client', validDays: 30 });
-    writeFileSync(join(dir, 'tls.crt'), ownIdentity.cert);
-    writeFileSync(join(dir, 'tls.key'), ownIdentity.key);
-    writeFileSync(join(dir, 'ca.crt'), authority.cert);
     listenPort = await freePort();
   });
 
@@ -97,7 +99,11 @@ describe('mutual TLS on the xDS connection', function () {
     });
     cache.set(installation, snapshotOf({ listeners: [{ name: 'http', address: '127.0.0.1', port: listenPort, routeConfigName: 'routes', statPrefix: 'http' }], routeConfigs: [{ name: 'routes', virtualHosts: [] }], clusters: [] }));
     // Envoy dials 127.0.0.1 but checks the server's name, as in a cluster it would dial the Service.
-    const rendered = renderInstallation(spec, { xds: { host: serverName, port, tlsDirectory: dir }, adminPort: await freePort() }, { ...ownIdentity, ca: authority.cert });
+    settings = { xds: { host: serverName, port, tlsDirectory: dir }, adminPort: await freePort() };
+    installationSpec = spec;
+    const rendered = renderInstallation(spec, settings, { ...ownIdentity, ca: authority.cert });
+    // The client certificate Secret, mounted as the kubelet would.
+    mountSecret(dir, secretData(rendered.objects));
     const bootstrap = (rendered.objects.find((object) => object.kind === 'ConfigMap') as unknown as { data: Record<string, string> }).data['envoy-bootstrap.yaml']!;
     const dialed = bootstrap.replace(`address: "${serverName}", port_value`, 'address: "127.0.0.1", port_value');
     expect(dialed).to.not.equal(bootstrap);
@@ -133,5 +139,19 @@ describe('mutual TLS on the xDS connection', function () {
     cache.set(installation, snapshotOf({ listeners: [{ name: 'http', address: '127.0.0.1', port: listenPort, routeConfigName: 'routes', statPrefix: 'renewed' }], routeConfigs: [{ name: 'routes', virtualHosts: [] }], clusters: [] }));
     await eventually('Envoy to take the next config on the same stream', () => Promise.resolve(proxies.get('envoy-0')?.syncedVersion === cache.get(installation)?.version ? true : undefined));
     expect(proxies.get('envoy-0')?.connected).to.equal(true);
+  });
+
+  it('loads a renewed client certificate from the swapped Secret files, keeping its stream', async () => {
+    const proxyBefore = proxies.get('envoy-0');
+    const renewed = await issue(authority, { commonName: installation, uris: [installationIdentity(installation)], usage: 'client', validDays: 30 });
+    mountSecret(dir, secretData(renderInstallation(installationSpec, settings, { ...renewed, ca: authority.cert }).objects));
+    const serial = new X509Certificate(renewed.cert).serialNumber.toLowerCase();
+    await eventually('Envoy to load the renewed client certificate', async () => {
+      const certs = JSON.parse(await envoy!.admin('/certs')) as { certificates: Array<{ cert_chain?: Array<{ serial_number: string }> }> };
+      return certs.certificates.some((entry) => entry.cert_chain?.some((cert) => cert.serial_number.toLowerCase() === serial)) ? true : undefined;
+    });
+    // The same stream, still connected: a reconnection would have made a new proxy entry.
+    expect(proxies.get('envoy-0')).to.equal(proxyBefore);
+    expect(proxyBefore?.connected).to.equal(true);
   });
 });

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
@@ -11,6 +11,7 @@ import { validateBootstrap } from '../support/envoy.ts';
 import { gauge, installationManifest, type Installation, type KubeObject } from '../support/installations.ts';
 import { runOperator, type OperatorProcess, type RunningOperator } from '../support/operator.ts';
 import { eventually, runOrThrow } from '../support/processes.ts';
+import { mountSecret } from '../support/secret-volume.ts';
 
 async function getJson<T = KubeObject>(args: string[]): Promise<T> {
   return JSON.parse(await kubectlOk(['get', ...args, '-o', 'json'])) as T;
@@ -39,6 +40,8 @@ describe('GatewayInstallation', function () {
   const created: string[] = [];
   let running: RunningOperator | undefined;
   let operator: OperatorProcess | undefined;
+  // Where this suite's gateway pods would mount their xDS client certificate.
+  const tlsDirectory = mkdtempSync(join(tmpdir(), 'portico-xds-tls-'));
 
   /** Reconciles the operator has finished, as its /metrics counts them. */
   async function reconcileCount(): Promise<number> {
@@ -57,7 +60,7 @@ describe('GatewayInstallation', function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes
     await localCluster();
     await installCrds();
-    running = await runOperator();
+    running = await runOperator(undefined, ['--envoy-xds-tls-dir', tlsDirectory]);
     operator = running.process;
   });
 
@@ -72,6 +75,7 @@ describe('GatewayInstallation', function () {
   after(async () => {
     if (created.length) await kubectl(['delete', 'gwi', ...created, '--ignore-not-found', '--wait=true', '--timeout=60s']);
     await running?.stop();
+    rmSync(tlsDirectory, { recursive: true, force: true });
   });
 
   describe('a minimal installation', () => {
@@ -155,15 +159,9 @@ describe('GatewayInstallation', function () {
       // As the pod runs it: the node id and cluster come from the Deployment's arguments, and
       // the xDS client certificate from the Secret it mounts (here, written to a directory).
       const secret = await getJson<{ data: Record<string, string> }>(['secret', `${name}-xds-client`, '-n', namespace]);
-      const mounted = mkdtempSync(join(tmpdir(), 'portico-xds-tls-'));
-      try {
-        for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(mounted, file), Buffer.from(secret.data[file]!, 'base64'));
-        const bootstrap = configMap.data['envoy-bootstrap.yaml']!.replaceAll('/etc/envoy/xds-tls/', `${mounted}/`);
-        const result = await validateBootstrap(bootstrap, ['--service-node', `${name}-gateway-0`, '--service-cluster', name]);
-        expect(result.valid, result.output).to.equal(true);
-      } finally {
-        rmSync(mounted, { recursive: true, force: true });
-      }
+      mountSecret(tlsDirectory, secret.data);
+      const result = await validateBootstrap(configMap.data['envoy-bootstrap.yaml']!, ['--service-node', `${name}-gateway-0`, '--service-cluster', name]);
+      expect(result.valid, result.output).to.equal(true);
     });
 
     it('puts back an owned object that a user deletes or edits', async () => {

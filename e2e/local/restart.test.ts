@@ -3,7 +3,7 @@
 // the same configuration, and no listener is drained or replaced.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
@@ -12,6 +12,7 @@ import { sendRequest } from '../support/http.ts';
 import { gauge, installationManifest } from '../support/installations.ts';
 import { operatorIdentity, startOperator, type OperatorIdentity, type OperatorProcess } from '../support/operator.ts';
 import { eventually, freePort } from '../support/processes.ts';
+import { mountSecret } from '../support/secret-volume.ts';
 
 /** Envoy's counters that change when a listener is added, replaced or drained. */
 async function listenerCounters(envoy: EnvoyProcess): Promise<Record<string, number>> {
@@ -52,7 +53,7 @@ describe('an operator restart under traffic', function () {
     await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=90s']);
     const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);
     const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };
-    for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(dir, file), Buffer.from(secret.data[file]!, 'base64'));
+    mountSecret(dir, secret.data);
     envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-0`, '--service-cluster', name] });
     await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
   });

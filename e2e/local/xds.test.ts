@@ -4,7 +4,7 @@
 // config over mutual TLS and the installation report ConfigSynced.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
@@ -12,6 +12,7 @@ import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { sendRequest } from '../support/http.ts';
 import { gauge, installationManifest, type Installation } from '../support/installations.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
+import { mountSecret } from '../support/secret-volume.ts';
 import { eventually, freePort } from '../support/processes.ts';
 
 describe('a gateway programmed by the operator over xDS', function () {
@@ -69,8 +70,8 @@ describe('a gateway programmed by the operator over xDS', function () {
   it('serves the installation\'s config to a real Envoy started from its ConfigMap, which answers 404 until routes exist', async () => {
     const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);
     const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };
-    for (const file of ['tls.crt', 'tls.key', 'ca.crt']) writeFileSync(join(tlsDirectory, file), Buffer.from(secret.data[file]!, 'base64'));
-    expect(bootstrap).to.include(`${tlsDirectory}/tls.crt`);
+    mountSecret(tlsDirectory, secret.data);
+    expect(bootstrap).to.include(`${tlsDirectory}/certificate-sds.yaml`);
     envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-abc12`, '--service-cluster', name] });
     await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
     const installation = JSON.parse(await kubectlOk(['get', 'gwi', name, '-o', 'json'])) as Installation;

@@ -76,6 +76,18 @@ export function ownedNames(installation: GatewayInstallation) {
   };
 }
 
+const secretType = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
+
+/** The file-based SDS resources (JSON, which YAML reads) through which Envoy loads its xDS client credentials. */
+export function xdsClientSds(directory: string): { certificate: string; validation: string } {
+  return {
+    certificate: JSON.stringify({
+      resources: [{ '@type': secretType, name: 'xds_client_certificate', tls_certificate: { certificate_chain: { filename: `${directory}/tls.crt` }, private_key: { filename: `${directory}/tls.key` } } }],
+    }),
+    validation: JSON.stringify({ resources: [{ '@type': secretType, name: 'xds_authority', validation_context: { trusted_ca: { filename: `${directory}/ca.crt` } } }] }),
+  };
+}
+
 /**
  * The objects of an installation. With `xdsClient` (and settings.xds.tlsDirectory), Envoy
  * talks mutual TLS to the xDS server with those credentials, from a Secret mounted there.
@@ -105,9 +117,14 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
       host: settings.xds.host,
       port: settings.xds.port,
       apiType: settings.xds.protocol === 'sotw' ? 'GRPC' : 'DELTA_GRPC',
-      tls: settings.xds.tlsDirectory && xdsClient
-        ? { certFile: `${settings.xds.tlsDirectory}/tls.crt`, keyFile: `${settings.xds.tlsDirectory}/tls.key`, caFile: `${settings.xds.tlsDirectory}/ca.crt` }
-        : null,
+      tls:
+        settings.xds.tlsDirectory && xdsClient
+          ? {
+              directory: settings.xds.tlsDirectory,
+              certificateSds: `${settings.xds.tlsDirectory}/certificate-sds.yaml`,
+              validationSds: `${settings.xds.tlsDirectory}/validation-sds.yaml`,
+            }
+          : null,
     },
     overload: {
       // Envoy sheds load at 95% of this ceiling, before the kubelet's OOM kill at the limit.
@@ -143,8 +160,9 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
     podLabels: { ...envoy.podLabels, ...labels },
     podAnnotations: {
       ...envoy.podAnnotations,
-      // A new bootstrap or client certificate rolls the pods: Envoy reads them only at start.
-      'portico.dev/bootstrap-hash': createHash('sha256').update(bootstrap).update(xdsClient?.cert ?? '').digest('hex').slice(0, 16),
+      // A new bootstrap rolls the pods: Envoy reads it only at start. (A renewed client
+      // certificate does not: Envoy reloads it through file-based SDS.)
+      'portico.dev/bootstrap-hash': createHash('sha256').update(bootstrap).digest('hex').slice(0, 16),
     },
     xdsClient:
       xdsClient && settings.xds.tlsDirectory
@@ -153,6 +171,8 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
             cert: Buffer.from(xdsClient.cert).toString('base64'),
             key: Buffer.from(xdsClient.key).toString('base64'),
             ca: Buffer.from(xdsClient.ca).toString('base64'),
+            certificateSds: Buffer.from(xdsClientSds(settings.xds.tlsDirectory).certificate).toString('base64'),
+            validationSds: Buffer.from(xdsClientSds(settings.xds.tlsDirectory).validation).toString('base64'),
           }
         : null,
     envoyArgs: [
