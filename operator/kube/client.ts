@@ -29,6 +29,14 @@ export function referenceOf(object: KubernetesObject): ObjectReference {
   return { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', namespace: object.metadata?.namespace, name: object.metadata?.name ?? '' };
 }
 
+/** The resource a request path addresses (`leases`, `gatewayinstallations/status`). */
+export function resourceOfPath(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  const rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
+  const afterNamespace = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  return afterNamespace.length > 2 ? `${afterNamespace[0]}/${afterNamespace[2]}` : (afterNamespace[0] ?? '');
+}
+
 export class KubeClient {
   private readonly kubeConfig: KubeConfig;
 
@@ -113,7 +121,8 @@ export class KubeClient {
     const options: RequestOptions = { method, headers };
     // Adds the server's CA, client certificate or bearer token.
     await this.kubeConfig.applyToHTTPSOptions(options);
-    if (method !== 'GET') apiWrites.inc({ method });
+    // Counted by resource, e.g. deployments or leases, from the path: /api(s)/…/<resource>[/<name>[/<subresource>]].
+    if (method !== 'GET') apiWrites.inc({ method, resource: resourceOfPath(url.pathname) });
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const request = send(url, options, (response) => {

@@ -36,8 +36,8 @@ export const informerObjects = new Gauge({
 
 export const apiWrites = new Counter({
   name: 'portico_api_writes_total',
-  help: 'Requests to the Kubernetes API that change something (apply, patch, create, delete), by HTTP method.',
-  labelNames: ['method'] as const,
+  help: 'Requests to the Kubernetes API that change something (apply, patch, create, delete), by HTTP method and resource.',
+  labelNames: ['method', 'resource'] as const,
 });
 
 export const isLeader = new Gauge({
