@@ -1,0 +1,26 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { withDefaults } from '../api/schema-defaults.ts';
+import { installationIR } from './gateway-ir.ts';
+
+const installation = (spec: object) => withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: 'kourier' }, spec });
+
+describe('installationIR', () => {
+  it('gives a default installation the IR of the translator\'s baseline golden case', () => {
+    const baseline = parseYaml(readFileSync(new URL('../../xds/testdata/translate/baseline/ir.yaml', import.meta.url), 'utf8')) as unknown;
+    expect(installationIR(installation({}))).to.deep.equal(baseline);
+  });
+
+  it('listens on every address, with the address\'s position in the names when there are several', () => {
+    const ir = installationIR(installation({ listeners: { addresses: ['0.0.0.0', '::'] } }));
+    expect(ir.listeners.map((listener) => `${listener.name} ${listener.address}:${listener.port} -> ${listener.routeConfigName}`)).to.deep.equal([
+      'listener_8080_0 0.0.0.0:8080 -> external_services',
+      'listener_8081_0 0.0.0.0:8081 -> internal_services',
+      'listener_8090_0 0.0.0.0:8090 -> external_services',
+      'listener_8080_1 :::8080 -> external_services',
+      'listener_8081_1 :::8081 -> internal_services',
+      'listener_8090_1 :::8090 -> external_services',
+    ]);
+  });
+});
