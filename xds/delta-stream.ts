@@ -114,8 +114,8 @@ export class DeltaStream extends StreamBase<DeltaDiscoveryResponse> {
     for (const typeUrl of pushOrder) {
       const state = this.states.get(typeUrl);
       if (!state || state.inFlight) continue;
-      const { changed } = this.diff(typeUrl, state);
-      let { removed } = this.diff(typeUrl, state);
+      const { changed, removed: gone } = this.diff(typeUrl, state);
+      let removed = gone;
       // Keep removed clusters until listeners and routes have moved off them.
       if (typeUrl === typeUrls.cluster && !(this.inSync(typeUrls.listener) && this.inSync(typeUrls.route))) removed = [];
       if (changed.length === 0 && removed.length === 0 && !state.owed) continue;

@@ -44,6 +44,11 @@ export const typeUrls = {
 
 export type TypeUrl = (typeof typeUrls)[keyof typeof typeUrls];
 
+/** The message name of a type URL without its package, e.g. Listener, for messages and metric labels. */
+export function shortTypeName(typeUrl: string): string {
+  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
+}
+
 function createRoot(): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (origin, target) => {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Snapshot, SnapshotCache } from './cache.ts';
 import { installationIdentity } from './certificates.ts';
-import { aggregatedDiscoveryService, type TypeUrl } from './protos.ts';
+import { aggregatedDiscoveryService, shortTypeName, type TypeUrl } from './protos.ts';
 import { DeltaStream, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from './delta-stream.ts';
 import { SotwStream, type DiscoveryRequest, type DiscoveryResponse } from './sotw-stream.ts';
 import type { PushAnswer } from './stream-base.ts';
@@ -27,11 +27,6 @@ const pushLatency = new Histogram({
   labelNames: ['type'] as const,
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
 });
-
-/** The short name of a type URL, e.g. Listener, for metric labels. */
-function typeName(typeUrl: string): string {
-  return typeUrl.slice(typeUrl.lastIndexOf('.') + 1);
-}
 
 export interface ProxyState {
   installation: string;
@@ -127,14 +122,14 @@ export class AdsServer {
       (response) => {
         const typeUrl = (response as { type_url?: string }).type_url ?? '';
         sentAt.set(typeUrl, performance.now());
-        if (proxy) pushes.inc({ installation: proxy.installation, type: typeName(typeUrl) });
+        if (proxy) pushes.inc({ installation: proxy.installation, type: shortTypeName(typeUrl) });
         call.write(response);
       },
       (answer) => {
         if (!proxy) return;
         const started = sentAt.get(answer.typeUrl);
-        if (started !== undefined) pushLatency.observe({ type: typeName(answer.typeUrl) }, (performance.now() - started) / 1000);
-        if (!answer.accepted) rejections.inc({ installation: proxy.installation, type: typeName(answer.typeUrl) });
+        if (started !== undefined) pushLatency.observe({ type: shortTypeName(answer.typeUrl) }, (performance.now() - started) / 1000);
+        if (!answer.accepted) rejections.inc({ installation: proxy.installation, type: shortTypeName(answer.typeUrl) });
         if (answer.accepted) {
           proxy.acked[answer.typeUrl] = answer.version;
           if (proxy.lastNack?.typeUrl === answer.typeUrl) delete proxy.lastNack;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { validateBootstrap } from '../support/envoy.ts';
-import { gauge, installationManifest, type Installation, type KubeObject } from '../support/installations.ts';
+import { apiWrites, gauge, installationManifest, type Installation, type KubeObject } from '../support/installations.ts';
 import { runOperator, type OperatorProcess, type RunningOperator } from '../support/operator.ts';
 import { eventually, runOrThrow } from '../support/processes.ts';
 import { mountSecret } from '../support/secret-volume.ts';
@@ -181,13 +181,7 @@ describe('GatewayInstallation', function () {
       const metrics = async () => (await operator!.get('/metrics')).body;
       const reconciles = reconcileCount;
       // Every write but the leader's Lease renewals, which go on whatever happens.
-      const writes = () =>
-        metrics().then((text) =>
-          text
-            .split('\n')
-            .filter((line) => line.startsWith('portico_api_writes_total{') && !line.includes('resource="leases"'))
-            .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0),
-        );
+      const writes = () => metrics().then((text) => apiWrites(text, ['leases']));
       // Let the operator settle, then wake it with an event that changes nothing it owns.
       await eventually('the operator to settle', async () => {
         const before = await reconciles();

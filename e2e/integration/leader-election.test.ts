@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
-import { gauge, installationManifest } from '../support/installations.ts';
+import { apiWrites, gauge, installationManifest } from '../support/installations.ts';
 import { operatorIdentity, startOperator, type OperatorIdentity, type OperatorProcess } from '../support/operator.ts';
 import { eventually } from '../support/processes.ts';
 
@@ -22,13 +22,7 @@ describe('leader election', function () {
   const replicas: OperatorProcess[] = [];
 
   const holder = async () => (await kubectl(['get', 'lease', 'portico-leader', '-n', namespace, '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
-  const writes = async (replica: OperatorProcess) => {
-    const metrics = (await replica.get('/metrics')).body;
-    return metrics
-      .split('\n')
-      .filter((line) => line.startsWith('portico_api_writes_total{'))
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-  };
+  const writes = async (replica: OperatorProcess) => apiWrites((await replica.get('/metrics')).body);
 
   before(async function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes

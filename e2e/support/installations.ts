@@ -36,3 +36,11 @@ export function gauge(metrics: string, series: string): number | undefined {
   const line = metrics.split('\n').find((candidate) => candidate.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+/** API writes the operator counted in /metrics (portico_api_writes_total), leaving out the resources named. */
+export function apiWrites(metrics: string, except: string[] = []): number {
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith('portico_api_writes_total{') && !except.some((resource) => line.includes(`resource="${resource}"`)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}

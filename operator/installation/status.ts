@@ -1,6 +1,7 @@
 // The status of an installation, from what the operator sees of what it owns. Pure.
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import type { GatewayInstallation, GatewayInstallationStatus } from '../api/gatewayinstallation.ts';
+import { shortTypeName } from '../../xds/protos.ts';
 import { updateConditions, type ConditionUpdate } from './conditions.ts';
 
 /** Something wrong with an installation, reported in its Degraded condition. */
@@ -105,7 +106,7 @@ function configSynced(xds: XdsObserved): ConditionUpdate {
 function rejections(xds: XdsObserved | undefined): Problem[] {
   return (xds?.proxies ?? []).flatMap((proxy) =>
     proxy.lastNack
-      ? [{ reason: 'ConfigRejected', message: `Envoy ${proxy.nodeId} rejected ${proxy.lastNack.typeUrl.split('.').pop() ?? ''} version ${proxy.lastNack.version}: ${proxy.lastNack.message}` }]
+      ? [{ reason: 'ConfigRejected', message: `Envoy ${proxy.nodeId} rejected ${shortTypeName(proxy.lastNack.typeUrl)} version ${proxy.lastNack.version}: ${proxy.lastNack.message}` }]
       : [],
   );
 }
@@ -141,7 +142,7 @@ export function computeStatus(installation: GatewayInstallation, observed: Obser
       version: observed.xds.snapshotVersion,
       proxies: observed.xds.proxies.length,
       synced: observed.xds.proxies.filter((proxy) => proxy.syncedVersion !== undefined && proxy.syncedVersion === observed.xds?.snapshotVersion).length,
-      lastError: nack ? `${nack.typeUrl.split('.').pop() ?? ''} ${nack.version}: ${nack.message}` : undefined,
+      lastError: nack ? `${shortTypeName(nack.typeUrl)} ${nack.version}: ${nack.message}` : undefined,
     };
   }
   const found = addresses(observed.externalService);
