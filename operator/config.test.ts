@@ -5,6 +5,7 @@ describe('loadConfig', () => {
   it('uses defaults when nothing is set', () => {
     expect(loadConfig([], { POD_NAME: 'portico-abc' })).to.deep.equal({
       leaderElection: { namespace: 'portico-system', name: 'portico-leader', identity: 'portico-abc' },
+      peersService: 'portico-xds',
       namespace: 'portico-system',
       xdsTlsDirectory: '/etc/envoy/xds-tls',
       httpHost: '0.0.0.0',
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--xds-protocol', 'rest'], {})).to.throw('--xds-protocol: "rest" is not delta or sotw');
     expect(() => loadConfig(['--xds-tls', 'yes'], {})).to.throw('--xds-tls: "yes" is not true or false');
     expect(loadConfig(['--xds-tls=false'], {}).xdsTlsDirectory).to.equal(undefined);
+    expect(() => loadConfig(['--peers-service', 'Portico_XDS'], {})).to.throw('--peers-service: "Portico_XDS" is not a Service name (a DNS-1035 label)');
   });
 
   it('switches leader election off, or moves its lease', () => {

@@ -19,6 +19,11 @@ export interface OperatorConfig {
   namespace: string;
   /** Mutual TLS on xDS: the directory gateway pods mount their client certificate at; undefined when off. */
   xdsTlsDirectory?: string;
+  /**
+   * The Service in the operator's namespace whose EndpointSlices list every replica, at a
+   * port named `http`: the leader asks them for the Envoys they serve.
+   */
+  peersService: string;
   /** Leader election on a Lease; undefined when switched off (a single replica). */
   leaderElection?: { namespace: string; name: string; identity: string };
 }
@@ -45,6 +50,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'envoy-xds-tls-dir': { type: 'string' },
       'leader-election': { type: 'string' },
       'leader-election-namespace': { type: 'string' },
+      'peers-service': { type: 'string' },
     },
     strict: true,
   });
@@ -75,8 +81,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   if (xdsProtocol !== 'delta' && xdsProtocol !== 'sotw') throw new ConfigError(`--xds-protocol: "${xdsProtocol}" is not delta or sotw`);
   const xdsListen = values['xds-listen'] ?? env.PORTICO_XDS_LISTEN ?? '0.0.0.0:18000';
   if (!/^[^\s]+:\d+$/.test(xdsListen)) throw new ConfigError(`--xds-listen: "${xdsListen}" is not host:port`);
+  const peersService = values['peers-service'] ?? env.PORTICO_PEERS_SERVICE ?? 'portico-xds';
+  if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(peersService)) throw new ConfigError(`--peers-service: "${peersService}" is not a Service name (a DNS-1035 label)`);
   return {
     leaderElection,
+    peersService,
     namespace,
     xdsTlsDirectory: tlsFlag === 'true' ? (values['envoy-xds-tls-dir'] ?? env.PORTICO_ENVOY_XDS_TLS_DIR ?? '/etc/envoy/xds-tls') : undefined,
     xdsListen,

@@ -1,5 +1,6 @@
 // The operator's entry point: settings, logging, caches, probes, and a clean stop on SIGTERM.
 import { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
 import { collectDefaultMetrics } from 'prom-client';
 import { registerCaches } from './caches.ts';
 import { SnapshotCache } from '../xds/cache.ts';
@@ -10,6 +11,8 @@ import { XdsTls } from './xds-tls.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
+import { LocalProxyReports, reportsEndpoint, reportsPath, toReport } from './peers/local-reports.ts';
+import { combineReports, followPeers, type PeerReports } from './peers/peer-reports.ts';
 import { createLogger } from './log.ts';
 import { Manager } from './runtime/manager.ts';
 import { defaultLeaseTimings, LeaderElector } from './runtime/leader-election.ts';
@@ -53,13 +56,19 @@ async function main(): Promise<void> {
     ...new Set(['portico-xds', `portico-xds.${config.namespace}`, `portico-xds.${config.namespace}.svc`, `portico-xds.${config.namespace}.svc.cluster.local`, config.xds.host]),
   ];
   const xdsTls = config.xdsTlsDirectory ? new XdsTls(client, config.namespace, xdsServerNames, log) : undefined;
-  // A proxy that connects, acknowledges or rejects changes its installation's status.
+  // A proxy that connects, acknowledges or rejects changes its installation's status. Envoys
+  // reach any replica; the leader writes status from its own proxies and its peers' reports.
+  const replica = config.leaderElection?.identity ?? hostname();
+  const localReports = new LocalProxyReports(replica, () => ads.connectedProxies());
+  let peerReports: PeerReports | undefined;
   const ads = new AdsServer(cache, log, {
     requireInstallationIdentity: xdsTls !== undefined,
     onProxyChange: (proxy) => {
+      localReports.changed();
       installations.enqueue(proxy.installation);
     },
   });
+  const proxiesOf = (name: string) => combineReports(ads.proxiesOf(name).map((proxy) => toReport(proxy, replica)), peerReports?.proxiesOf(name) ?? []);
   const installations = registerInstallationController(
     manager,
     kubeConfig,
@@ -68,12 +77,17 @@ async function main(): Promise<void> {
     {
       render: { xds: { ...config.xds, tlsDirectory: config.xdsTlsDirectory }, adminPort: config.envoyAdminPort },
       resyncPeriodMs: config.resyncPeriodMs,
-      xds: { snapshotVersion: (name) => cache.get(name)?.version, proxies: (name) => ads.proxiesOf(name), authority: () => xdsTls?.authority },
+      xds: { snapshotVersion: (name) => cache.get(name)?.version, proxies: proxiesOf, authority: () => xdsTls?.authority },
     },
     log,
   );
   const snapshots = registerSnapshotController(manager, caches.installations, cache, log);
-  const probes = new ProbeServer({ notReady: () => manager.unsynced, beforeScrape: () => { manager.collectMetrics(); }, metrics: metricsRegistry }, log);
+  const probes = new ProbeServer({
+    notReady: () => manager.unsynced,
+    beforeScrape: () => { manager.collectMetrics(); },
+    metrics: metricsRegistry,
+    routes: { [reportsPath]: reportsEndpoint(localReports) },
+  }, log);
   await probes.listen(config.httpPort, config.httpHost);
   manager.start();
   manager.runControllers('everyReplica');
@@ -95,6 +109,14 @@ async function main(): Promise<void> {
   const lead = () => {
     isLeader.set(1);
     manager.runControllers('leaderOnly');
+    if (config.leaderElection) {
+      peerReports = followPeers(caches.endpointSlices, { namespace: config.namespace, service: config.peersService, self: replica }, {
+        log,
+        onChange: (names) => {
+          for (const name of names) installations.enqueue(name);
+        },
+      });
+    }
   };
   if (elector) {
     elector.run(lead, () => {
@@ -115,6 +137,8 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(0), 10_000).unref();
     probes.markShuttingDown();
     xdsTls?.stop();
+    peerReports?.stop();
+    localReports.releaseAll();
     await ads.close();
     await manager.stop();
     await elector?.stop();

@@ -83,6 +83,11 @@ export class AdsServer {
     return [...this.proxies].filter((proxy) => proxy.installation === installation);
   }
 
+  /** Every proxy connected to this replica now. */
+  connectedProxies(): ProxyState[] {
+    return [...this.proxies];
+  }
+
   /** Listens on host:port (port 0 picks one) and returns the bound port. */
   listen(address: string, credentials: ServerCredentials = ServerCredentials.createInsecure()): Promise<number> {
     return new Promise((resolve, reject) => {

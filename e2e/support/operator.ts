@@ -55,6 +55,8 @@ export interface StartOperatorOptions {
   namespace: string;
   /** Its identity in leader election (POD_NAME in a pod). */
   identity?: string;
+  /** The address of its probe server (loopback unless given). */
+  httpHost?: string;
   args?: string[];
   env?: Record<string, string>;
 }
@@ -63,7 +65,8 @@ export interface StartOperatorOptions {
 export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
   // xDS on a free loopback port unless the test says otherwise: several operators may run at once.
   const xdsArgs = options.args?.some((arg) => arg.startsWith('--xds-listen')) ? [] : ['--xds-listen', '127.0.0.1:0'];
-  const child = spawn(process.execPath, [mainScript, '--http-host', '127.0.0.1', '--http-port', '0', '--log-level', 'debug', ...xdsArgs, ...(options.args ?? [])], {
+  const httpHost = options.httpHost ?? '127.0.0.1';
+  const child = spawn(process.execPath, [mainScript, '--http-host', httpHost, '--http-port', '0', '--log-level', 'debug', ...xdsArgs, ...(options.args ?? [])], {
     env: {
       ...process.env,
       ...options.env,
@@ -89,7 +92,7 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
       if (child.exitCode !== null) return Promise.reject(new GiveUp(`the operator exited with ${child.exitCode}:\n${output.text()}`));
       return Promise.resolve(port);
     }, 30_000, 50);
-    return new OperatorProcess(child, `http://127.0.0.1:${bound}`, output);
+    return new OperatorProcess(child, `http://${httpHost}:${bound}`, output);
   } catch (error) {
     await terminate(child);
     throw error;

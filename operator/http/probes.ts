@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -9,11 +9,13 @@ export interface ProbeSources {
   /** Refreshes gauges that are read on demand, before a scrape. */
   beforeScrape?: () => void;
   metrics: Registry;
+  /** More endpoints on the same server, by path. */
+  routes?: Record<string, (request: IncomingMessage, response: ServerResponse) => void>;
 }
 
 /**
  * Serves the kubelet's and Prometheus' endpoints: /healthz (the process is alive and
- * not shutting down), /readyz (every cache has synced) and /metrics.
+ * not shutting down), /readyz (every cache has synced) and /metrics, and the `routes` given.
  */
 export class ProbeServer {
   private readonly server: Server;
@@ -40,6 +42,8 @@ export class ProbeServer {
           (text) => { reply(200, text, sources.metrics.contentType); },
           (error: unknown) => { reply(500, `${String(error)}\n`); },
         );
+      } else if (path !== undefined && sources.routes && Object.hasOwn(sources.routes, path)) {
+        sources.routes[path]!(request, response);
       } else {
         reply(404, 'not found\n');
       }

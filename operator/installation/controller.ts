@@ -26,7 +26,7 @@ const ownedSelector = `${Object.entries(managedByLabels).map(([key, value]) => `
 export interface InstallationControllerOptions {
   render: RenderSettings;
   resyncPeriodMs: number;
-  /** The xDS view of this replica: its snapshots and connected proxies, for ConfigSynced. */
+  /** The xDS view: this replica's snapshots, and the proxies connected to every replica, for ConfigSynced. */
   xds?: XdsView;
 }
 

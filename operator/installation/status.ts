@@ -12,7 +12,7 @@ export interface Problem {
   message: string;
 }
 
-/** What this operator replica's xDS server knows of an installation's Envoys. */
+/** What the operator's replicas know of an installation's Envoys. */
 export interface XdsObserved {
   /** The version of the installation's current snapshot. */
   snapshotVersion?: string;
@@ -93,7 +93,7 @@ function availability(observed: Observed): ConditionUpdate {
 function configSynced(xds: XdsObserved): ConditionUpdate {
   const total = xds.proxies.length;
   if (total === 0) {
-    return { type: 'ConfigSynced', status: 'Unknown', reason: 'NoProxiesConnected', message: 'No Envoy of this installation is connected to this operator replica.' };
+    return { type: 'ConfigSynced', status: 'Unknown', reason: 'NoProxiesConnected', message: 'No Envoy of this installation is connected to the operator.' };
   }
   const synced = xds.proxies.filter((proxy) => proxy.syncedVersion !== undefined && proxy.syncedVersion === xds.snapshotVersion).length;
   const message = `${synced}/${total} proxies at version ${xds.snapshotVersion ?? 'none'}.`;
