@@ -71,7 +71,7 @@ describe('the operator process', function () {
 
   it('stops cleanly on SIGTERM', async () => {
     const code = await operator!.stop();
-    expect(code).to.equal(0);
+    expect(code, `exit code; the operator said:\n${operator!.output.text()}`).to.equal(0);
     expect(operator!.output.text()).to.include('"msg":"stopped"');
     operator = undefined;
   });
