@@ -2,6 +2,22 @@
 // Ingress, Ingress, Gateway API) and Envoy's resources. Plain data: translators build it,
 // xds/translate turns it into Envoy resources.
 
+/** How a listener's HTTP connection manager behaves: the installation's network settings. */
+export interface HttpOptionsIR {
+  /** Seconds a stream may stay idle; 0 turns the timeout off. */
+  streamIdleTimeoutSeconds?: number;
+  /** Seconds a connection with no streams may stay open. */
+  idleTimeoutSeconds?: number;
+  /** Trusted proxies in front of Envoy, for X-Forwarded-For. */
+  trustedHops?: number;
+  /** Take the client's address from the connection (or PROXY protocol), not from X-Forwarded-For. */
+  useRemoteAddress?: boolean;
+  /** Pass the upstream's Server header through instead of Envoy's own. */
+  serverHeaderPassThrough?: boolean;
+  /** Access log to stdout; `format` is an Envoy format string, else Envoy's default. */
+  accessLog?: { format?: string };
+}
+
 export interface ListenerIR {
   /** Envoy's listener name, e.g. listener_8080. */
   name: string;
@@ -10,6 +26,9 @@ export interface ListenerIR {
   /** The RouteConfiguration the listener's HTTP connection manager asks for over RDS. */
   routeConfigName: string;
   statPrefix: string;
+  http?: HttpOptionsIR;
+  /** Expect a PROXY protocol header (v1 or v2) before anything else on a connection. */
+  proxyProtocol?: boolean;
 }
 
 export interface RouteConfigIR {
@@ -23,17 +42,66 @@ export interface VirtualHostIR {
   routes: RouteIR[];
 }
 
-export interface RouteIR {
-  prefix: string;
-  /** The cluster every request of the route goes to. */
+/** A header a route requires: equal to `exact`, or only present when `exact` is absent. */
+export interface HeaderMatchIR {
+  name: string;
+  exact?: string;
+}
+
+export interface WeightedClusterIR {
   cluster: string;
+  weight: number;
+  /** Request headers set (replacing what the client sent) on the requests of this split. */
+  setHeaders?: Record<string, string>;
+}
+
+/** Send the request upstream, to one cluster or split by weight. */
+export interface ForwardIR {
+  clusters: WeightedClusterIR[];
+  /** Request headers set (replacing what the client sent) on every request of the route. */
+  setHeaders?: Record<string, string>;
+  /** Replaces the Host (:authority) header upstream. */
+  hostRewrite?: string;
+  /** Seconds before the route gives up on the upstream; 0 (the default) waits as long as it takes. */
+  timeoutSeconds?: number;
+}
+
+/** Answer with a redirect to https, same host and path (301). */
+export interface HttpsRedirectIR {
+  httpsRedirect: true;
+}
+
+/** Answer from Envoy itself. */
+export interface DirectResponseIR {
+  status: number;
+  responseHeaders?: Record<string, string>;
+  body?: string;
+}
+
+export interface RouteIR {
+  /** Names the route in Envoy's stats and logs. */
+  name?: string;
+  prefix: string;
+  headers?: HeaderMatchIR[];
+  forward?: ForwardIR;
+  redirect?: HttpsRedirectIR;
+  direct?: DirectResponseIR;
+}
+
+export interface EndpointIR {
+  address: string;
+  port: number;
 }
 
 export interface ClusterIR {
   name: string;
   connectTimeoutSeconds: number;
+  /** Speak HTTP/2 in clear text (h2c) to the upstream. */
+  http2?: boolean;
   /** Endpoints delivered by EDS under the cluster's name. */
-  endpoints: Array<{ address: string; port: number }>;
+  endpoints: EndpointIR[];
+  /** Resolve this host name instead (an ExternalName Service); `endpoints` is then empty. */
+  dns?: { hostname: string; port: number };
 }
 
 export interface GatewayIR {

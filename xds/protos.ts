@@ -32,6 +32,8 @@ const resourceFiles = [
   'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.proto',
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
 ];
 
 export const typeUrls = {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { GatewayIR } from './ir.ts';
-import { decodeAny, typeUrls } from './protos.ts';
+import { decodeAny, typeUrls, type TypeUrl } from './protos.ts';
 import { snapshotOf, translate } from './translate.ts';
 
 const casesDirectory = new URL('./testdata/translate/', import.meta.url);
@@ -17,6 +17,11 @@ describe('translate (golden files)', () => {
       const expectedFile = new URL(`${name}/expected.yaml`, casesDirectory);
       if (process.env.PORTICO_UPDATE_GOLDEN || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
       expect(actual).to.equal(readFileSync(expectedFile, 'utf8'));
+      // Every resource must encode, or the snapshot could not be served.
+      const snapshot = snapshotOf(ir);
+      for (const [typeUrl, resources] of Object.entries(translate(ir))) {
+        expect([...(snapshot.types.get(typeUrl as TypeUrl)?.resources.keys() ?? [])], typeUrl).to.have.length(resources.length);
+      }
     });
   }
 

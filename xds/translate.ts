@@ -1,26 +1,62 @@
 // IR → Envoy v3 resources, as plain objects in Envoy's field names (pure), and the snapshot
 // they make.
 import { buildSnapshot, resource, type Snapshot } from './cache.ts';
-import type { ClusterIR, GatewayIR, ListenerIR, RouteConfigIR } from './ir.ts';
+import type { ClusterIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, WeightedClusterIR } from './ir.ts';
 import { encodeAny, typeUrls } from './protos.ts';
 
 const ads = { ads: {}, resource_api_version: 'V3' };
+
+function typed(type: string, fields: object = {}): object {
+  return { '@type': `type.googleapis.com/${type}`, ...fields };
+}
+
+/** Whole seconds and nanoseconds, as google.protobuf.Duration. */
+function duration(seconds: number): object {
+  const whole = Math.floor(seconds);
+  const nanos = Math.round((seconds - whole) * 1e9);
+  return nanos ? { seconds: whole, nanos } : { seconds: whole };
+}
+
+function connectionManager(listener: ListenerIR): object {
+  const http: HttpOptionsIR = listener.http ?? {};
+  return {
+    stat_prefix: listener.statPrefix,
+    rds: { route_config_name: listener.routeConfigName, config_source: ads },
+    // Knative's websocket conformance: any route may be upgraded.
+    upgrade_configs: [{ upgrade_type: 'websocket' }],
+    ...(http.streamIdleTimeoutSeconds === undefined ? {} : { stream_idle_timeout: duration(http.streamIdleTimeoutSeconds) }),
+    ...(http.idleTimeoutSeconds === undefined ? {} : { common_http_protocol_options: { idle_timeout: duration(http.idleTimeoutSeconds) } }),
+    ...(http.trustedHops ? { xff_num_trusted_hops: http.trustedHops } : {}),
+    ...(http.useRemoteAddress ? { use_remote_address: { value: true } } : {}),
+    ...(http.serverHeaderPassThrough ? { server_header_transformation: 'PASS_THROUGH' } : {}),
+    ...(http.accessLog
+      ? {
+          access_log: [{
+            name: 'envoy.access_loggers.stdout',
+            typed_config: typed(
+              'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+              http.accessLog.format === undefined ? {} : { log_format: { text_format_source: { inline_string: `${http.accessLog.format}\n` } } },
+            ),
+          }],
+        }
+      : {}),
+    http_filters: [{ name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') }],
+  };
+}
 
 export function listenerResource(listener: ListenerIR): object {
   return {
     name: listener.name,
     address: { socket_address: { address: listener.address, port_value: listener.port } },
+    ...(listener.proxyProtocol
+      ? { listener_filters: [{ name: 'envoy.filters.listener.proxy_protocol', typed_config: typed('envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol') }] }
+      : {}),
     filter_chains: [
       {
         filters: [
           {
             name: 'envoy.filters.network.http_connection_manager',
-            typed_config: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-              stat_prefix: listener.statPrefix,
-              rds: { route_config_name: listener.routeConfigName, config_source: ads },
-              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-            },
+            typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager(listener)),
           },
         ],
       },
@@ -28,24 +64,87 @@ export function listenerResource(listener: ListenerIR): object {
   };
 }
 
+/** Headers that replace what the client sent, in a stable order. */
+function setHeaders(headers: Record<string, string> | undefined): object {
+  const entries = Object.entries(headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length === 0) return {};
+  return { request_headers_to_add: entries.map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })) };
+}
+
+function headerMatcher(header: HeaderMatchIR): object {
+  return header.exact === undefined
+    ? { name: header.name, present_match: true }
+    : { name: header.name, string_match: { exact: header.exact } };
+}
+
+function weightedCluster(split: WeightedClusterIR): object {
+  return { name: split.cluster, weight: { value: split.weight }, ...setHeaders(split.setHeaders) };
+}
+
+function routeResource(route: RouteIR): object {
+  const match = { prefix: route.prefix, ...(route.headers?.length ? { headers: route.headers.map(headerMatcher) } : {}) };
+  const named = route.name === undefined ? {} : { name: route.name };
+  if (route.redirect) return { ...named, match, redirect: { https_redirect: true } };
+  if (route.direct) {
+    return {
+      ...named,
+      match,
+      direct_response: { status: route.direct.status, ...(route.direct.body === undefined ? {} : { body: { inline_string: route.direct.body } }) },
+      ...(route.direct.responseHeaders
+        ? {
+            response_headers_to_add: Object.entries(route.direct.responseHeaders).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
+          }
+        : {}),
+    };
+  }
+  const forward = route.forward;
+  if (!forward) throw new Error(`route ${route.name ?? route.prefix} has no action`);
+  const [only] = forward.clusters;
+  const target = forward.clusters.length === 1 && only && !only.setHeaders ? { cluster: only.cluster } : { weighted_clusters: { clusters: forward.clusters.map(weightedCluster) } };
+  return {
+    ...named,
+    match,
+    route: {
+      ...target,
+      // Envoy's default of 15 s would cut Knative's long requests; 0 waits as long as it takes.
+      timeout: duration(forward.timeoutSeconds ?? 0),
+      ...(forward.hostRewrite === undefined ? {} : { host_rewrite_literal: forward.hostRewrite }),
+    },
+    ...setHeaders(forward.setHeaders),
+  };
+}
+
 export function routeConfigResource(config: RouteConfigIR): object {
   return {
     name: config.name,
     // Envoy answers 404 for a host or path no route matches.
-    virtual_hosts: config.virtualHosts.map((host) => ({
-      name: host.name,
-      domains: host.domains,
-      routes: host.routes.map((route) => ({ match: { prefix: route.prefix }, route: { cluster: route.cluster } })),
-    })),
+    virtual_hosts: config.virtualHosts.map((host) => ({ name: host.name, domains: host.domains, routes: host.routes.map(routeResource) })),
+    // A route to a cluster Envoy lacks answers 404 instead of being rejected.
+    validate_clusters: { value: false },
   };
 }
 
 export function clusterResource(cluster: ClusterIR): object {
+  const discovery = cluster.dns
+    ? {
+        type: 'STRICT_DNS',
+        load_assignment: {
+          cluster_name: cluster.name,
+          endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: cluster.dns.hostname, port_value: cluster.dns.port } } } }] }],
+        },
+      }
+    : { type: 'EDS', eds_cluster_config: { eds_config: ads } };
   return {
     name: cluster.name,
-    type: 'EDS',
-    connect_timeout: { seconds: cluster.connectTimeoutSeconds },
-    eds_cluster_config: { eds_config: ads },
+    ...discovery,
+    connect_timeout: duration(cluster.connectTimeoutSeconds),
+    ...(cluster.http2
+      ? {
+          typed_extension_protocol_options: {
+            'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': typed('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', { explicit_http_config: { http2_protocol_options: {} } }),
+          },
+        }
+      : {}),
   };
 }
 
@@ -56,11 +155,16 @@ export function endpointResource(cluster: ClusterIR): object {
   };
 }
 
+/** Clusters resolved by EDS: the ones that have a ClusterLoadAssignment. */
+function edsClusters(clusters: ClusterIR[]): ClusterIR[] {
+  return clusters.filter((cluster) => !cluster.dns);
+}
+
 /** Every Envoy resource of the IR, by type, as plain objects (what the golden files hold). */
 export function translate(ir: GatewayIR): Record<string, object[]> {
   return {
     [typeUrls.cluster]: ir.clusters.map(clusterResource),
-    [typeUrls.endpoint]: ir.clusters.map(endpointResource),
+    [typeUrls.endpoint]: edsClusters(ir.clusters).map(endpointResource),
     [typeUrls.listener]: ir.listeners.map(listenerResource),
     [typeUrls.route]: ir.routeConfigs.map(routeConfigResource),
   };
@@ -70,7 +174,7 @@ export function translate(ir: GatewayIR): Record<string, object[]> {
 export function snapshotOf(ir: GatewayIR): Snapshot {
   return buildSnapshot({
     [typeUrls.cluster]: ir.clusters.map((cluster) => resource(cluster.name, encodeAny(typeUrls.cluster, clusterResource(cluster)))),
-    [typeUrls.endpoint]: ir.clusters.map((cluster) => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster)))),
+    [typeUrls.endpoint]: edsClusters(ir.clusters).map((cluster) => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster)))),
     [typeUrls.listener]: ir.listeners.map((listener) => resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener)))),
     [typeUrls.route]: ir.routeConfigs.map((config) => resource(config.name, encodeAny(typeUrls.route, routeConfigResource(config)))),
   });

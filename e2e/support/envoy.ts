@@ -135,3 +135,37 @@ export function proxyBootstrap(listenPort: number, endpoints: Array<{ address: s
     },
   });
 }
+
+type Resource = Record<string, unknown>;
+
+/**
+ * The resources xDS would serve, as one static Envoy config: each listener's RDS replaced by
+ * its RouteConfiguration, each EDS cluster given its ClusterLoadAssignment. What Envoy's
+ * validation refuses here, it would refuse (NACK) over xDS.
+ */
+export function staticBootstrapOf(resources: Record<string, object[]>): string {
+  const byType = (suffix: string) => Object.entries(resources).find(([typeUrl]) => typeUrl.endsWith(suffix))?.[1] as Resource[] | undefined ?? [];
+  const routes = new Map(byType('.RouteConfiguration').map((config) => [config.name, config]));
+  const assignments = new Map(byType('.ClusterLoadAssignment').map((assignment) => [assignment.cluster_name, assignment]));
+  const listeners = byType('.Listener').map((listener) => {
+    const inlined = structuredClone(listener) as { filter_chains?: Array<{ filters?: Array<{ typed_config?: Resource }> }> };
+    for (const chain of inlined.filter_chains ?? []) {
+      for (const filter of chain.filters ?? []) {
+        const manager = filter.typed_config;
+        const rds = manager?.rds as { route_config_name?: string } | undefined;
+        if (manager && rds) {
+          delete manager.rds;
+          manager.route_config = routes.get(rds.route_config_name) ?? { name: rds.route_config_name };
+        }
+      }
+    }
+    return inlined;
+  });
+  const clusters = byType('.Cluster').map((cluster) => {
+    if (cluster.type !== 'EDS') return cluster;
+    const copy: Resource = { ...cluster, type: 'STATIC', load_assignment: assignments.get(cluster.name) ?? { cluster_name: cluster.name } };
+    delete copy.eds_cluster_config;
+    return copy;
+  });
+  return JSON.stringify({ static_resources: { listeners, clusters } });
+}

@@ -23,4 +23,15 @@ describe('installationIR', () => {
       'listener_8090_1 :::8090 -> external_services',
     ]);
   });
+
+  it('carries the installation\'s network settings, and PROXY protocol on the external listener only', () => {
+    const ir = installationIR(installation({
+      proxyProtocol: { enabled: true },
+      timeouts: { streamIdle: '5m', idle: '90s' },
+      network: { trustedHops: 2, disableServerHeader: true },
+      accessLog: { enabled: false },
+    }));
+    expect(ir.listeners.filter((listener) => listener.proxyProtocol).map((listener) => listener.name)).to.deep.equal(['listener_8080']);
+    expect(ir.listeners[1]!.http).to.deep.equal({ streamIdleTimeoutSeconds: 300, idleTimeoutSeconds: 90, trustedHops: 2, useRemoteAddress: true, serverHeaderPassThrough: true });
+  });
 });

@@ -1,25 +1,43 @@
 // The part of an installation's IR that comes from the installation itself: its HTTP
-// listeners (Kourier's names and ports), each with an empty route configuration, so that
-// Envoy answers 404 until routes exist. The Knative, Ingress and Gateway API translators
-// add virtual hosts and clusters to it.
+// listeners (Kourier's names and ports) with the installation's network settings, each with
+// an empty route configuration, so that Envoy answers 404 until routes exist. The Knative,
+// Ingress and Gateway API translators add virtual hosts and clusters to it.
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
-import type { GatewayIR, ListenerIR } from '../../xds/ir.ts';
+import { durationSeconds } from '../api/duration.ts';
+import type { GatewayIR, HttpOptionsIR, ListenerIR } from '../../xds/ir.ts';
 
 export const externalRoutes = 'external_services';
 export const internalRoutes = 'internal_services';
 
+/** The HTTP connection manager settings every listener of the installation shares. */
+export function httpOptions(installation: GatewayInstallation): HttpOptionsIR {
+  const { timeouts, network, accessLog, proxyProtocol } = installation.spec;
+  return {
+    streamIdleTimeoutSeconds: durationSeconds(timeouts.streamIdle),
+    idleTimeoutSeconds: durationSeconds(timeouts.idle),
+    ...(network.trustedHops ? { trustedHops: network.trustedHops } : {}),
+    // Behind a PROXY protocol load balancer the connection's address is the client's (Kourier forces this too).
+    ...(network.useRemoteAddress || proxyProtocol.enabled ? { useRemoteAddress: true } : {}),
+    ...(network.disableServerHeader ? { serverHeaderPassThrough: true } : {}),
+    ...(accessLog.enabled ? { accessLog: accessLog.format ? { format: accessLog.format } : {} } : {}),
+  };
+}
+
 export function installationIR(installation: GatewayInstallation): GatewayIR {
   const { addresses, ports } = installation.spec.listeners;
-  const plain: Array<[number, string]> = [
-    [ports.externalHTTP, externalRoutes],
-    [ports.internalHTTP, internalRoutes],
-    [ports.probeHTTP, externalRoutes],
+  const http = httpOptions(installation);
+  const plain: Array<[number, string, boolean]> = [
+    [ports.externalHTTP, externalRoutes, true],
+    [ports.internalHTTP, internalRoutes, false],
+    [ports.probeHTTP, externalRoutes, false],
   ];
   const listeners: ListenerIR[] = addresses.flatMap((address, index) =>
-    plain.map(([port, routeConfigName]) => {
+    plain.map(([port, routeConfigName, external]) => {
       // One address keeps Kourier's names; more get the address's position appended.
       const name = addresses.length === 1 ? `listener_${port}` : `listener_${port}_${index}`;
-      return { name, address, port, routeConfigName, statPrefix: name };
+      // Only what the load balancer forwards carries a PROXY protocol header.
+      const proxyProtocol = external && installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
+      return { name, address, port, routeConfigName, statPrefix: name, http, ...proxyProtocol };
     }),
   );
   return {
