@@ -3,12 +3,15 @@ import type { Logger } from 'pino';
 import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewayinstallation.ts';
 import { ResourceInformer } from './runtime/informer.ts';
 import type { Manager } from './runtime/manager.ts';
+import * as knative from './sources/knative/types.ts';
 
 /** The informer caches every replica fills: what the controllers and the translators read. */
 export interface Caches {
   installations: ResourceInformer<GatewayInstallation>;
   services: ResourceInformer<V1Service>;
   endpointSlices: ResourceInformer<V1EndpointSlice>;
+  /** Knative's Ingresses; empty while Knative's CRD is not installed. */
+  knativeIngresses: ResourceInformer<knative.KnativeIngress>;
 }
 
 export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Logger): Caches {
@@ -17,6 +20,9 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     services: manager.addInformer(new ResourceInformer<V1Service>(kubeConfig, { apiVersion: 'v1', kind: 'Service', plural: 'services' }, log)),
     endpointSlices: manager.addInformer(
       new ResourceInformer<V1EndpointSlice>(kubeConfig, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' }, log),
+    ),
+    knativeIngresses: manager.addInformer(
+      new ResourceInformer<knative.KnativeIngress>(kubeConfig, { apiVersion: knative.apiVersion, kind: knative.kind, plural: knative.plural, optional: true }, log),
     ),
   };
 }

@@ -6,6 +6,7 @@ describe('loadConfig', () => {
     expect(loadConfig([], { POD_NAME: 'portico-abc' })).to.deep.equal({
       leaderElection: { namespace: 'portico-system', name: 'portico-leader', identity: 'portico-abc' },
       peersService: 'portico-xds',
+      clusterDomain: 'cluster.local',
       namespace: 'portico-system',
       xdsTlsDirectory: '/etc/envoy/xds-tls',
       httpHost: '0.0.0.0',
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--xds-tls', 'yes'], {})).to.throw('--xds-tls: "yes" is not true or false');
     expect(loadConfig(['--xds-tls=false'], {}).xdsTlsDirectory).to.equal(undefined);
     expect(() => loadConfig(['--peers-service', 'Portico_XDS'], {})).to.throw('--peers-service: "Portico_XDS" is not a Service name (a DNS-1035 label)');
+    expect(() => loadConfig(['--cluster-domain', 'Cluster Local'], {})).to.throw('--cluster-domain: "Cluster Local" is not a DNS domain');
   });
 
   it('switches leader election off, or moves its lease', () => {

@@ -24,6 +24,8 @@ export interface OperatorConfig {
    * port named `http`: the leader asks them for the Envoys they serve.
    */
   peersService: string;
+  /** The cluster's DNS domain: KIngress short host names, and the load balancer names in their status. */
+  clusterDomain: string;
   /** Leader election on a Lease; undefined when switched off (a single replica). */
   leaderElection?: { namespace: string; name: string; identity: string };
 }
@@ -51,6 +53,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       'leader-election': { type: 'string' },
       'leader-election-namespace': { type: 'string' },
       'peers-service': { type: 'string' },
+      'cluster-domain': { type: 'string' },
     },
     strict: true,
   });
@@ -83,9 +86,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   if (!/^[^\s]+:\d+$/.test(xdsListen)) throw new ConfigError(`--xds-listen: "${xdsListen}" is not host:port`);
   const peersService = values['peers-service'] ?? env.PORTICO_PEERS_SERVICE ?? 'portico-xds';
   if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(peersService)) throw new ConfigError(`--peers-service: "${peersService}" is not a Service name (a DNS-1035 label)`);
+  const clusterDomain = values['cluster-domain'] ?? env.PORTICO_CLUSTER_DOMAIN ?? 'cluster.local';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new ConfigError(`--cluster-domain: "${clusterDomain}" is not a DNS domain`);
   return {
     leaderElection,
     peersService,
+    clusterDomain,
     namespace,
     xdsTlsDirectory: tlsFlag === 'true' ? (values['envoy-xds-tls-dir'] ?? env.PORTICO_ENVOY_XDS_TLS_DIR ?? '/etc/envoy/xds-tls') : undefined,
     xdsListen,

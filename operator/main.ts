@@ -7,12 +7,15 @@ import { SnapshotCache } from '../xds/cache.ts';
 import { AdsServer } from '../xds/server.ts';
 import { registerInstallationController } from './installation/controller.ts';
 import { registerSnapshotController } from './installation/snapshots.ts';
+import { externalRoutes, internalRoutes } from './installation/gateway-ir.ts';
 import { XdsTls } from './xds-tls.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
 import { LocalProxyReports, reportsEndpoint, reportsPath, toReport } from './peers/local-reports.ts';
 import { combineReports, followPeers, type PeerReports } from './peers/peer-reports.ts';
+import { KnativeSource } from './sources/knative/source.ts';
+import { registerKnativeStatusController } from './sources/knative/status-controller.ts';
 import { createLogger } from './log.ts';
 import { Manager } from './runtime/manager.ts';
 import { defaultLeaseTimings, LeaderElector } from './runtime/leader-election.ts';
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
     requireInstallationIdentity: xdsTls !== undefined,
     onProxyChange: (proxy) => {
       localReports.changed();
-      installations.enqueue(proxy.installation);
+      proxiesChanged(proxy.installation);
     },
   });
   const proxiesOf = (name: string) => combineReports(ads.proxiesOf(name).map((proxy) => toReport(proxy, replica)), peerReports?.proxiesOf(name) ?? []);
@@ -81,7 +84,22 @@ async function main(): Promise<void> {
     },
     log,
   );
-  const snapshots = registerSnapshotController(manager, caches.installations, cache, log);
+  const knative = new KnativeSource(
+    { ingresses: caches.knativeIngresses, services: caches.services, endpointSlices: caches.endpointSlices },
+    { clusterDomain: config.clusterDomain, externalRoutes, internalRoutes },
+  );
+  const knativeStatus = registerKnativeStatusController(manager, client, knative, caches.installations, { clusterDomain: config.clusterDomain, proxies: proxiesOf }, log);
+  // What an installation's Envoys hold changes its status and that of its KIngresses.
+  const proxiesChanged = (installation: string) => {
+    installations.enqueue(installation);
+    for (const key of knative.membersOf(installation)) knativeStatus.enqueue(key);
+  };
+  const snapshots = registerSnapshotController(manager, caches.installations, cache, {
+    knative,
+    onBuilt: (_installation, keys) => {
+      for (const key of keys) knativeStatus.enqueue(key);
+    },
+  }, log);
   const probes = new ProbeServer({
     notReady: () => manager.unsynced,
     beforeScrape: () => { manager.collectMetrics(); },
@@ -113,7 +131,7 @@ async function main(): Promise<void> {
       peerReports = followPeers(caches.endpointSlices, { namespace: config.namespace, service: config.peersService, self: replica }, {
         log,
         onChange: (names) => {
-          for (const name of names) installations.enqueue(name);
+          for (const name of names) proxiesChanged(name);
         },
       });
     }

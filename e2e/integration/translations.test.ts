@@ -3,19 +3,32 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { knativeCase, knativeCases } from '../../operator/sources/knative/testdata/translate-cases.ts';
+import type { GatewayIR } from '../../xds/ir.ts';
+import { translate } from '../../xds/translate.ts';
 import { staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
 
-const goldenDirectories = [new URL('../../xds/testdata/translate/', import.meta.url)];
+const xdsCases = new URL('../../xds/testdata/translate/', import.meta.url);
+
+async function expectValid(resources: Record<string, object[]>): Promise<void> {
+  const result = await validateBootstrap(staticBootstrapOf(resources));
+  expect(result.valid, result.output).to.equal(true);
+}
 
 describe('golden translations', function () {
   this.timeout(60_000);
-  for (const directory of goldenDirectories) {
-    for (const name of readdirSync(directory).sort()) {
-      it(`${name} passes envoy --mode validate`, async () => {
-        const resources = parseYaml(readFileSync(new URL(`${name}/expected.yaml`, directory), 'utf8')) as Record<string, object[]>;
-        const result = await validateBootstrap(staticBootstrapOf(resources));
-        expect(result.valid, result.output).to.equal(true);
-      });
-    }
+
+  for (const name of readdirSync(xdsCases).sort()) {
+    it(`IR case ${name} passes envoy --mode validate`, async () => {
+      await expectValid(parseYaml(readFileSync(new URL(`${name}/expected.yaml`, xdsCases), 'utf8')) as Record<string, object[]>);
+    });
+  }
+
+  // The KIngress cases' IRs, behind a default installation's listeners so that Envoy checks their routes.
+  const baseline = parseYaml(readFileSync(new URL('baseline/ir.yaml', xdsCases), 'utf8')) as GatewayIR;
+  for (const name of knativeCases) {
+    it(`KIngress case ${name} passes envoy --mode validate`, async () => {
+      await expectValid(translate({ ...knativeCase(name).ir, listeners: baseline.listeners }));
+    });
   }
 });

@@ -123,6 +123,8 @@ export const operatorRules: PolicyRule[] = [
   // get: the certificates installations name; the rest: each installation's xDS client certificate.
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', ...own] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+  { apiGroups: ['networking.internal.knative.dev'], resources: ['ingresses'], verbs: watch },
+  { apiGroups: ['networking.internal.knative.dev'], resources: ['ingresses/status'], verbs: ['patch'] },
 ];
 
 export interface OperatorIdentity {

@@ -44,7 +44,7 @@ function kindKey(object: KubernetesObject): string {
 }
 
 /** The installation that decides a tie: the older one, then the one whose name sorts first. */
-function comesFirst(a: GatewayInstallation, b: GatewayInstallation): boolean {
+export function comesFirst(a: GatewayInstallation, b: GatewayInstallation): boolean {
   const created = (installation: GatewayInstallation) => new Date(installation.metadata?.creationTimestamp ?? 0).getTime();
   if (created(a) !== created(b)) return created(a) < created(b);
   return (a.metadata?.name ?? '') < (b.metadata?.name ?? '');

@@ -1,6 +1,7 @@
-// Every replica's xDS snapshots: each installation's IR translated to Envoy resources and
-// set in the snapshot cache the ADS server serves from. Reads only, so it runs on every
-// replica, leader or not.
+// Every replica's xDS snapshots: each installation's IR (its own listeners, and the routes of
+// the KIngresses it serves) translated to Envoy resources and set in the snapshot cache the
+// ADS server serves from. Reads only, so it runs on every replica, leader or not.
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { SnapshotCache } from '../../xds/cache.ts';
 import { snapshotOf } from '../../xds/translate.ts';
@@ -8,6 +9,7 @@ import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { Controller, watching } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
+import type { KnativeSource } from '../sources/knative/source.ts';
 import { installationIR } from './gateway-ir.ts';
 
 export interface SnapshotController {
@@ -16,21 +18,53 @@ export interface SnapshotController {
   publishAll(): void;
 }
 
-export function registerSnapshotController(manager: Manager, installations: ResourceInformer<GatewayInstallation>, cache: SnapshotCache, log: Logger): SnapshotController {
+export interface SnapshotSources {
+  knative?: KnativeSource;
+  /** Called after an installation's snapshot is built, with the KIngresses it concerned before and after. */
+  onBuilt?: (installation: string, ingressKeys: string[]) => void;
+}
+
+export function registerSnapshotController(
+  manager: Manager,
+  installations: ResourceInformer<GatewayInstallation>,
+  cache: SnapshotCache,
+  sources: SnapshotSources,
+  log: Logger,
+): SnapshotController {
+  const { knative } = sources;
   const publish = (name: string) => {
     const installation = installations.get(name);
+    const before = knative?.membersOf(name) ?? [];
     if (!installation || installation.metadata?.deletionTimestamp) {
       cache.delete(name);
+      knative?.remove(name);
+      sources.onBuilt?.(name, before);
       return;
     }
-    const snapshot = snapshotOf(installationIR(installation));
+    let ir = installationIR(installation);
+    if (knative) ir = knative.build(installation, ir, installations.list());
+    const snapshot = snapshotOf(ir);
     if (cache.set(name, snapshot)) log.info({ installation: name, version: snapshot.version }, 'new xDS snapshot');
+    knative?.published(name, snapshot.version);
+    sources.onBuilt?.(name, [...new Set([...before, ...(knative?.membersOf(name) ?? [])])]);
   };
   const names = () => installations.list().map((installation) => installation.metadata?.name ?? '');
+  const usingService = (service: V1Service) => knative?.installationsUsing(service.metadata?.namespace, service.metadata?.name) ?? [];
+  const usingSlice = (slice: V1EndpointSlice) => knative?.installationsUsing(slice.metadata?.namespace, slice.metadata?.labels?.['kubernetes.io/service-name']) ?? [];
   const controller = new Controller(
     {
       name: 'xds-snapshots',
-      watches: [watching(installations, (installation) => [installation.metadata?.name ?? ''])],
+      watches: [
+        // Installations contend for ingress classes: a change to one may hand KIngresses to another.
+        watching(installations, names),
+        ...(knative
+          ? [
+              watching(knative.caches.ingresses, (ingress) => knative.installationsOf(ingress, installations.list())),
+              watching(knative.caches.services, usingService),
+              watching(knative.caches.endpointSlices, usingSlice),
+            ]
+          : []),
+      ],
       listKeys: names,
       reconcile: (name) => {
         publish(name);

@@ -15,6 +15,7 @@ const resources: Record<string, ResourceInfo> = {
   'autoscaling/v2/HorizontalPodAutoscaler': { plural: 'horizontalpodautoscalers', namespaced: true },
   'coordination.k8s.io/v1/Lease': { plural: 'leases', namespaced: true },
   'portico.dev/v1alpha1/GatewayInstallation': { plural: 'gatewayinstallations', namespaced: false },
+  'networking.internal.knative.dev/v1alpha1/Ingress': { plural: 'ingresses', namespaced: true },
 };
 
 export interface ObjectReference {

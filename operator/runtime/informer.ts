@@ -1,6 +1,6 @@
 import { KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { KubeClient } from '../kube/client.ts';
+import { ApiError, KubeClient } from '../kube/client.ts';
 import { PerKeyBackoff, type BackoffOptions } from './backoff.ts';
 
 /** What an informer lists and watches. */
@@ -12,7 +12,15 @@ export interface ResourceKind {
   /** Only this namespace; all namespaces when absent. */
   namespace?: string;
   labelSelector?: string;
+  /**
+   * The API may not serve this resource (its CRD is not installed): the cache then counts as
+   * synced and empty, and keeps trying, so the objects arrive once the CRD does.
+   */
+  optional?: boolean;
 }
+
+/** How often an optional resource the API does not serve is looked for again. */
+const absentRetryMs = 10_000;
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 export type InformerHandler<T> = (event: InformerEvent, object: T) => void;
@@ -124,7 +132,18 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
   private onError(error: unknown): void {
     this.errors += 1;
     if (!this.running) return;
-    const delayMs = this.backoff.next('restart');
+    let delayMs = this.backoff.next('restart');
+    if (this.resource.optional && error instanceof ApiError && error.status === 404) {
+      delayMs = Math.min(delayMs, absentRetryMs);
+      if (!this.synced) {
+        this.synced = true;
+        this.log.info({ retryInMs: delayMs }, 'the API does not serve this resource (is its CRD installed?); empty until it does');
+        for (const waiter of this.syncWaiters.splice(0)) waiter();
+      }
+      clearTimeout(this.restartTimer);
+      this.restartTimer = setTimeout(() => void this.attempt(), delayMs);
+      return;
+    }
     this.log.warn({ err: error, retryInMs: delayMs }, 'list or watch failed; restarting');
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => void this.attempt(), delayMs);

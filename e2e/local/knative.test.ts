@@ -1,0 +1,274 @@
+// Knative's ingress conformance scenarios, through the real Envoy of a gateway the operator
+// installed and programs: KIngresses of the installation's class, Services whose
+// EndpointSlices point at echo backends in test hosts, and requests that name their host.
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ingressHash } from '../../operator/sources/knative/hash.ts';
+import type { HTTPIngressPath, IngressRule, IngressSpec, KnativeIngress } from '../../operator/sources/knative/types.ts';
+import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
+import { asList, serviceWithEndpoints } from '../support/endpoints.ts';
+import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
+import { sendRequest, type HttpResponse } from '../support/http.ts';
+import { gauge, installationManifest } from '../support/installations.ts';
+import { installKnativeCrds } from '../support/knative.ts';
+import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
+import { runOperator, type RunningOperator } from '../support/operator.ts';
+import { eventually, freePort } from '../support/processes.ts';
+import { mountSecret } from '../support/secret-volume.ts';
+
+interface Echo {
+  backend: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+describe('Knative ingress through a real Envoy', function () {
+  this.timeout(180_000);
+  const name = `kn-${randomBytes(3).toString('hex')}`;
+  const ingressClass = `${name}.ingress.networking.knative.dev`;
+  let namespace: string;
+  let operator: RunningOperator | undefined;
+  let envoy: EnvoyProcess | undefined;
+  let tlsDirectory: string;
+  const hosts: TestHost[] = [];
+  const backends: Record<string, Backend> = {};
+  const ports: Record<string, number> = {};
+
+  const kingress = 'ingresses.networking.internal.knative.dev';
+  const external = (path: string, host: string, headers: Record<string, string> = {}) =>
+    sendRequest(`http://127.0.0.1:${ports.externalHTTP!}${path}`, { headers: { host, ...headers } });
+  const internal = (path: string, host: string, headers: Record<string, string> = {}) =>
+    sendRequest(`http://127.0.0.1:${ports.internalHTTP!}${path}`, { headers: { host, ...headers } });
+  const echo = (response: HttpResponse): Echo => {
+    expect(response.status, response.body).to.equal(200);
+    return JSON.parse(response.body) as Echo;
+  };
+
+  /** A Service `service` in the test namespace whose endpoints are `backend`'s. */
+  const service = async (service: string, backend: string) => {
+    await kubectlOk(['apply', '-f', '-'], asList(serviceWithEndpoints(namespace, service, 80, [backends[backend]!])));
+  };
+
+  const split = (serviceName: string, percent?: number, appendHeaders?: Record<string, string>) => ({
+    serviceNamespace: namespace,
+    serviceName,
+    servicePort: 80,
+    ...(percent === undefined ? {} : { percent }),
+    ...(appendHeaders ? { appendHeaders } : {}),
+  });
+  const rule = (ruleHosts: string[], paths: HTTPIngressPath[], visibility: IngressRule['visibility'] = 'ExternalIP'): IngressRule => ({ hosts: ruleHosts, visibility, http: { paths } });
+
+  /** Applies a KIngress of the installation's class (or `ingressClassName`). */
+  const applyIngress = async (ingressName: string, spec: IngressSpec, ingressClassName = ingressClass) => {
+    const manifest: KnativeIngress = {
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      metadata: { name: ingressName, namespace, annotations: { 'networking.knative.dev/ingress.class': ingressClassName } },
+      spec,
+    };
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(manifest));
+  };
+  const getIngress = async (ingressName: string) => JSON.parse(await kubectlOk(['get', kingress, ingressName, '-n', namespace, '-o', 'json'])) as KnativeIngress;
+  const condition = async (ingressName: string, type: string) => (await getIngress(ingressName)).status?.conditions?.find((candidate) => candidate.type === type);
+  const waitReady = async (ingressName: string) => {
+    await kubectlOk(['wait', '--for=condition=Ready', `${kingress}/${ingressName}`, '-n', namespace, '--timeout=60s']);
+  };
+  const pushes = async (type: string) => gauge((await operator!.process.get('/metrics')).body, `portico_xds_pushes_total{installation="${name}",type="${type}"}`) ?? 0;
+
+  before(async function () {
+    this.timeout(60 * 60_000); // a cold first start builds Kubernetes
+    await localCluster();
+    await installCrds();
+    await installKnativeCrds();
+    namespace = await createNamespace('kn-apps');
+    const xdsPort = await freePort();
+    tlsDirectory = mkdtempSync(join(tmpdir(), 'portico-kn-'));
+    operator = await runOperator(undefined, [
+      '--xds-listen', `127.0.0.1:${xdsPort}`,
+      '--xds-address', `127.0.0.1:${xdsPort}`,
+      '--envoy-admin-port', String(await freePort()),
+      '--envoy-xds-tls-dir', tlsDirectory,
+    ]);
+    for (const port of ['externalHTTP', 'internalHTTP', 'externalHTTPS', 'internalHTTPS', 'probeHTTP', 'probeHTTPS', 'metrics']) ports[port] = await freePort();
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(installationManifest(name, {
+      namespace: `gw-${name}`,
+      knative: { ingressClass },
+      listeners: { addresses: ['127.0.0.1'], ports },
+    })));
+    await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=60s']);
+    const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);
+    const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };
+    mountSecret(tlsDirectory, secret.data);
+    envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-0`, '--service-cluster', name] });
+    await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
+    for (const backend of ['blue', 'green']) {
+      const host = await createTestHost();
+      hosts.push(host);
+      backends[backend] = await host.startBackend(backend);
+    }
+    await service('blue', 'blue');
+    await service('green', 'green');
+  });
+
+  after(async () => {
+    if (process.env.PORTICO_DEBUG) process.stderr.write(operator?.process.output.text() ?? '');
+    await envoy?.stop();
+    await kubectl(['delete', kingress, '--all', '-n', namespace, '--wait=true', '--timeout=60s']);
+    await kubectl(['delete', 'gwi', name, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+    await operator?.stop();
+    for (const host of hosts) await host.destroy();
+    await deleteNamespace(namespace);
+    rmSync(tlsDirectory, { recursive: true, force: true });
+  });
+
+  it('basics: serves a host once its KIngress is Ready, and says where in status', async () => {
+    await applyIngress('basics', { rules: [rule(['basics.example.com'], [{ splits: [split('blue')] }])] });
+    await waitReady('basics');
+    expect(echo(await external('/', 'basics.example.com')).backend).to.equal('blue');
+    expect(echo(await external('/', 'basics.example.com:80')).backend).to.equal('blue');
+    expect((await external('/', 'unknown.example.com')).status).to.equal(404);
+    const ingress = await getIngress('basics');
+    expect(ingress.status?.publicLoadBalancer?.ingress?.[0]?.domainInternal).to.equal(`kourier.gw-${name}.svc.cluster.local`);
+    expect(ingress.status?.privateLoadBalancer?.ingress?.[0]?.domainInternal).to.equal(`kourier-internal.gw-${name}.svc.cluster.local`);
+    expect(ingress.status?.observedGeneration).to.equal(ingress.metadata?.generation);
+    const balanced = ingress.status?.conditions?.find((candidate) => candidate.type === 'LoadBalancerReady');
+    expect(balanced).to.include({ status: 'True', message: '1/1 proxies serve this version of the KIngress.' });
+  });
+
+  it('headers/probe: the gateway answers Knative\'s probe with the KIngress\'s hash', async () => {
+    const ingress = await getIngress('basics');
+    const response = await external('/healthz', 'basics.example.com', { 'K-Network-Probe': 'probe', 'K-Network-Hash': 'override' });
+    expect(response.status).to.equal(200);
+    expect(response.headers['k-network-hash']).to.equal(ingressHash(ingress));
+  });
+
+  it('headers: path-level and split-level headers replace what the client sent', async () => {
+    await applyIngress('headers', {
+      rules: [rule(['headers.example.com'], [{ appendHeaders: { 'X-Path': 'route' }, splits: [split('blue', 100, { 'X-Split': 'split' })] }])],
+    });
+    await waitReady('headers');
+    const seen = echo(await external('/', 'headers.example.com', { 'X-Path': 'client', 'X-Split': 'client' }));
+    expect(seen.headers['x-path']).to.equal('route');
+    expect(seen.headers['x-split']).to.equal('split');
+  });
+
+  it('headers/tags and dispatch by path: header matches and longer prefixes first', async () => {
+    await applyIngress('dispatch', {
+      rules: [rule(['dispatch.example.com'], [
+        { headers: { 'Knative-Serving-Tag': { exact: 'green' } }, splits: [split('green')] },
+        { splits: [split('blue')] },
+        { path: '/green/', splits: [split('green')] },
+      ])],
+    });
+    await waitReady('dispatch');
+    expect(echo(await external('/', 'dispatch.example.com')).backend).to.equal('blue');
+    expect(echo(await external('/', 'dispatch.example.com', { 'Knative-Serving-Tag': 'green' })).backend).to.equal('green');
+    expect(echo(await external('/green/page', 'dispatch.example.com')).backend).to.equal('green');
+  });
+
+  it('hosts/multiple and rule: every host of a rule, each rule its own backend', async () => {
+    await applyIngress('multi', {
+      rules: [rule(['a.multi.example.com', 'b.multi.example.com'], [{ splits: [split('blue')] }]), rule(['c.multi.example.com'], [{ splits: [split('green')] }])],
+    });
+    await waitReady('multi');
+    expect(echo(await external('/', 'a.multi.example.com')).backend).to.equal('blue');
+    expect(echo(await external('/', 'b.multi.example.com')).backend).to.equal('blue');
+    expect(echo(await external('/', 'c.multi.example.com')).backend).to.equal('green');
+  });
+
+  it('percentage: ten splits get their percent of 1,000 requests within 10 points, and 0% gets none', async () => {
+    const percents = [1, 2, 4, 8, 16, 32, 37, 0, 0, 0];
+    await applyIngress('percentage', {
+      rules: [rule(['percentage.example.com'], [{ splits: percents.map((percent, index) => split(index % 2 ? 'green' : 'blue', percent, { 'X-Split': String(index) })) }])],
+    });
+    await waitReady('percentage');
+    const counts = new Map<string, number>();
+    for (let batch = 0; batch < 20; batch++) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => external('/', 'percentage.example.com')));
+      for (const answer of answers) {
+        const splitSeen = echo(answer).headers['x-split'] ?? '';
+        counts.set(splitSeen, (counts.get(splitSeen) ?? 0) + 1);
+      }
+    }
+    for (const [index, percent] of percents.entries()) {
+      const got = ((counts.get(String(index)) ?? 0) / 1000) * 100;
+      if (percent === 0) expect(got, `split ${index}`).to.equal(0);
+      else expect(Math.abs(got - percent), `split ${index}: ${got}% for ${percent}%`).to.be.at.most(10);
+    }
+  });
+
+  it('visibility: a ClusterLocal host answers on the internal listener only', async () => {
+    await applyIngress('local', { rules: [rule(['local.kn-apps.svc.cluster.local'], [{ splits: [split('green')] }], 'ClusterLocal')] });
+    await waitReady('local');
+    expect((await external('/', 'local.kn-apps.svc.cluster.local')).status).to.equal(404);
+    expect(echo(await internal('/', 'local.kn-apps.svc.cluster.local')).backend).to.equal('green');
+    expect(echo(await internal('/', 'local.kn-apps')).backend).to.equal('green');
+    // ExternalIP hosts are served internally too.
+    expect(echo(await internal('/', 'basics.example.com')).backend).to.equal('blue');
+  });
+
+  it('host-rewrite: the backend sees the rewritten host', async () => {
+    await applyIngress('rewrite', { rules: [rule(['rewrite.example.com'], [{ rewriteHost: 'blue.kn-apps.svc.cluster.local', splits: [split('blue')] }])] });
+    await waitReady('rewrite');
+    expect(echo(await external('/', 'rewrite.example.com')).headers.host).to.equal('blue.kn-apps.svc.cluster.local');
+  });
+
+  it('httpoption: Redirected answers plain HTTP with 301 to https externally, not internally', async () => {
+    await applyIngress('redirected', { httpOption: 'Redirected', rules: [rule(['redirected.example.com'], [{ splits: [split('blue')] }])] });
+    await waitReady('redirected');
+    const response = await external('/some/path?q=1', 'redirected.example.com');
+    expect(response.status).to.equal(301);
+    expect(response.headers.location).to.equal('https://redirected.example.com/some/path?q=1');
+    expect(echo(await internal('/', 'redirected.example.com')).backend).to.equal('blue');
+  });
+
+  it('ingressclass: a KIngress of another class is neither served nor touched', async () => {
+    await applyIngress('other-class', { rules: [rule(['other-class.example.com'], [{ splits: [split('blue')] }])] }, 'istio.ingress.networking.knative.dev');
+    await applyIngress('after-other', { rules: [rule(['after-other.example.com'], [{ splits: [split('blue')] }])] });
+    await waitReady('after-other');
+    expect((await external('/', 'other-class.example.com')).status).to.equal(404);
+    expect((await getIngress('other-class')).status).to.equal(undefined);
+  });
+
+  it('a host claimed twice stays with the first KIngress; the second says DomainConflict', async () => {
+    await applyIngress('claims-second', { rules: [rule(['basics.example.com'], [{ splits: [split('green')] }])] });
+    const conflicted = await eventually('the conflict in status', async () => {
+      const found = await condition('claims-second', 'LoadBalancerReady');
+      return found?.reason === 'DomainConflict' ? found : undefined;
+    });
+    expect(conflicted.status).to.equal('False');
+    expect(conflicted.message).to.include(`${namespace}/basics`);
+    expect(echo(await external('/', 'basics.example.com')).backend).to.equal('blue');
+  });
+
+  it('one bad KIngress is refused alone with the field named; the others keep serving and updating', async () => {
+    await applyIngress('bad-header', { rules: [rule(['bad.example.com'], [{ appendHeaders: { 'Bad Header': 'x' }, splits: [split('blue')] }])] });
+    const refused = await eventually('the refusal in status', async () => {
+      const found = await condition('bad-header', 'NetworkConfigured');
+      return found?.status === 'False' ? found : undefined;
+    });
+    expect(refused.reason).to.equal('InvalidHeader');
+    expect(refused.message).to.include('spec.rules[0].http.paths[0].appendHeaders');
+    expect((await condition('bad-header', 'Ready'))?.status).to.equal('False');
+    await applyIngress('basics', { rules: [rule(['basics.example.com'], [{ splits: [split('green')] }])] });
+    await eventually('the good KIngress to be updated', async () => ((await external('/', 'basics.example.com')).body.includes('"green"') ? true : undefined));
+    await waitReady('basics');
+    expect(echo(await external('/', 'basics.example.com')).backend).to.equal('green');
+  });
+
+  it('an endpoint change is pushed as endpoints only (EDS), and traffic follows it', async () => {
+    await applyIngress('eds', { rules: [rule(['eds.example.com'], [{ splits: [split('moving')] }])] });
+    await service('moving', 'blue');
+    await waitReady('eds');
+    await eventually('traffic to reach blue', async () => ((await external('/', 'eds.example.com')).body.includes('"blue"') ? true : undefined));
+    const before = { listeners: await pushes('Listener'), routes: await pushes('RouteConfiguration'), endpoints: await pushes('ClusterLoadAssignment') };
+    await service('moving', 'green');
+    await eventually('traffic to reach green', async () => ((await external('/', 'eds.example.com')).body.includes('"green"') ? true : undefined));
+    expect(await pushes('Listener')).to.equal(before.listeners);
+    expect(await pushes('RouteConfiguration')).to.equal(before.routes);
+    expect(await pushes('ClusterLoadAssignment')).to.be.greaterThan(before.endpoints);
+  });
+});

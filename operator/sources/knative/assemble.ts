@@ -1,0 +1,77 @@
+// The KIngresses of one installation, each translated alone, folded into the installation's
+// IR. A host belongs to the KIngress that claimed it first (oldest, then by name): a later one
+// that claims it too is left out whole, with DomainConflict, and the first keeps serving.
+// Pure.
+import type { ClusterIR, GatewayIR, VirtualHostIR } from '../../../xds/ir.ts';
+import type { IngressResult } from './translate.ts';
+
+export interface IngressEntry {
+  /** namespace/name */
+  key: string;
+  /** creationTimestamp, for who came first. */
+  createdAt: string;
+  result: IngressResult;
+}
+
+/** What became of a KIngress: served, or left out and why. */
+export type IngressOutcome = { served: true } | { served: false; reason: string; message: string };
+
+export interface Assembly {
+  ir: GatewayIR;
+  outcomes: Map<string, IngressOutcome>;
+}
+
+function firstComesFirst(a: IngressEntry, b: IngressEntry): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+export function assemble(base: GatewayIR, entries: readonly IngressEntry[]): Assembly {
+  const outcomes = new Map<string, IngressOutcome>();
+  const hosts = new Map<string, VirtualHostIR[]>(base.routeConfigs.map((config) => [config.name, [...config.virtualHosts]]));
+  const clusters = new Map<string, ClusterIR>(base.clusters.map((cluster) => [cluster.name, cluster]));
+  // routeConfig + domain → the KIngress serving it.
+  const owners = new Map<string, string>();
+
+  for (const entry of [...entries].sort(firstComesFirst)) {
+    if ('problem' in entry.result) {
+      outcomes.set(entry.key, { served: false, ...entry.result.problem });
+      continue;
+    }
+    const { translation } = entry.result;
+    const claims = new Map<string, string>();
+    let conflict: string | undefined;
+    for (const [routeConfig, virtualHosts] of translation.virtualHosts) {
+      for (const domain of virtualHosts.flatMap((host) => host.domains)) {
+        const claim = `${routeConfig}\0${domain}`;
+        const owner = owners.get(claim);
+        if (owner !== undefined) conflict = `host "${domain}" is already served by KIngress ${owner}`;
+        else if (claims.has(claim)) conflict = `host "${domain}" appears in two rules of the same visibility`;
+        if (conflict) break;
+        claims.set(claim, entry.key);
+      }
+      if (conflict) break;
+    }
+    if (conflict) {
+      outcomes.set(entry.key, { served: false, reason: 'DomainConflict', message: `Not served: ${conflict}.` });
+      continue;
+    }
+    for (const [claim, key] of claims) owners.set(claim, key);
+    for (const [routeConfig, virtualHosts] of translation.virtualHosts) {
+      hosts.get(routeConfig)?.push(...virtualHosts);
+    }
+    for (const cluster of translation.clusters) clusters.set(cluster.name, cluster);
+    outcomes.set(entry.key, { served: true });
+  }
+
+  return {
+    ir: {
+      listeners: base.listeners,
+      routeConfigs: base.routeConfigs.map((config) => ({ name: config.name, virtualHosts: [...(hosts.get(config.name) ?? [])].sort(byName) })),
+      clusters: [...clusters.values()].sort(byName),
+    },
+    outcomes,
+  };
+}

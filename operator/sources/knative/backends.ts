@@ -1,0 +1,72 @@
+// A KIngress split's backend → an Envoy cluster: the Service port it names, HTTP/2 when the
+// port says so, and the ready addresses of the Service's EndpointSlices (delivered by EDS).
+// ExternalName Services become DNS clusters. Pure.
+import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import type { ClusterIR, EndpointIR } from '../../../xds/ir.ts';
+import type { IngressBackendSplit } from './types.ts';
+
+export const connectTimeoutSeconds = 5;
+
+/** What a translator may read of the cluster: Services and their EndpointSlices. */
+export interface BackendLookups {
+  service(namespace: string, name: string): V1Service | undefined;
+  endpointSlices(namespace: string, service: string): readonly V1EndpointSlice[];
+}
+
+export type BackendResult = { cluster: ClusterIR } | { problem: string };
+
+/** Knative and Kourier's signals that a port speaks HTTP/2 in clear text. */
+function speaksH2c(port: V1ServicePort): boolean {
+  return port.name === 'http2' || port.name === 'h2c' || port.appProtocol === 'kubernetes.io/h2c';
+}
+
+function servicePortOf(service: V1Service, wanted: number | string): V1ServicePort | undefined {
+  return (service.spec?.ports ?? []).find((port) => (typeof wanted === 'number' ? port.port === wanted : port.name === wanted));
+}
+
+/** Ready addresses of the slices at the port named like the Service port, sorted for a stable hash. */
+function readyEndpoints(slices: readonly V1EndpointSlice[], portName: string): EndpointIR[] {
+  const endpoints = new Map<string, EndpointIR>();
+  for (const slice of slices) {
+    if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
+    const port = slice.ports?.find((candidate) => (candidate.name ?? '') === portName)?.port;
+    if (port === undefined) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      // An unset `ready` counts as ready, as the API says.
+      if (endpoint.conditions?.ready === false) continue;
+      for (const address of endpoint.addresses) endpoints.set(`${address}:${port}`, { address, port });
+    }
+  }
+  return [...endpoints.values()].sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
+}
+
+export function backendCluster(split: IngressBackendSplit, http2Allowed: boolean, lookups: BackendLookups): BackendResult {
+  const { serviceNamespace: namespace, serviceName: name, servicePort } = split;
+  const service = lookups.service(namespace, name);
+  if (!service) {
+    // Knative creates the Service with the KIngress; until it exists the route answers 503.
+    return { cluster: { name: `${namespace}/${name}/${servicePort}/http1`, connectTimeoutSeconds, endpoints: [] } };
+  }
+  if (service.spec?.type === 'ExternalName') {
+    const hostname = service.spec.externalName ?? '';
+    const declared = servicePortOf(service, servicePort);
+    const port = typeof servicePort === 'number' ? servicePort : declared?.port;
+    if (!hostname || port === undefined) return { problem: `Service ${namespace}/${name} is ExternalName but has no externalName or no port ${JSON.stringify(servicePort)}` };
+    const http2 = http2Allowed && declared !== undefined && speaksH2c(declared);
+    return { cluster: { name: `${namespace}/${name}/${port}/${http2 ? 'h2c' : 'http1'}`, connectTimeoutSeconds, ...(http2 ? { http2 } : {}), endpoints: [], dns: { hostname, port } } };
+  }
+  const port = servicePortOf(service, servicePort);
+  if (!port) {
+    const known = (service.spec?.ports ?? []).map((candidate) => (candidate.name ? `${candidate.name} (${candidate.port})` : String(candidate.port)));
+    return { problem: `Service ${namespace}/${name} has no port ${JSON.stringify(servicePort)}; it has ${known.join(', ') || 'no ports'}` };
+  }
+  const http2 = http2Allowed && speaksH2c(port);
+  return {
+    cluster: {
+      name: `${namespace}/${name}/${port.port}/${http2 ? 'h2c' : 'http1'}`,
+      connectTimeoutSeconds,
+      ...(http2 ? { http2 } : {}),
+      endpoints: readyEndpoints(lookups.endpointSlices(namespace, name), port.name ?? ''),
+    },
+  };
+}

@@ -1,0 +1,153 @@
+// The KIngress source, on every replica: which installation serves a KIngress (its class),
+// each installation's KIngresses translated into its IR, what became of each, and which
+// snapshot versions hold which version of a KIngress, for status.
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { GatewayIR } from '../../../xds/ir.ts';
+import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
+import { comesFirst } from '../../installation/reconciler.ts';
+import type { ResourceInformer } from '../../runtime/informer.ts';
+import { assemble, type IngressOutcome } from './assemble.ts';
+import type { BackendLookups } from './backends.ts';
+import { ingressHash } from './hash.ts';
+import { ingressKey, translateIngress, type KnativeOptions } from './translate.ts';
+import { ingressClassAnnotation, type KnativeIngress } from './types.ts';
+
+/** What the last build of an installation made of one of its KIngresses. */
+export interface IngressState {
+  installation: string;
+  generation: number;
+  hash: string;
+  outcome: IngressOutcome;
+}
+
+/** How many snapshot versions per installation are remembered: proxies a few pushes behind still count. */
+const versionsKept = 32;
+
+export interface KnativeSourceCaches {
+  ingresses: ResourceInformer<KnativeIngress>;
+  services: ResourceInformer<V1Service>;
+  endpointSlices: ResourceInformer<V1EndpointSlice>;
+}
+
+export class KnativeSource {
+  readonly caches: KnativeSourceCaches;
+  private readonly options: Omit<KnativeOptions, 'honorHttpOption'>;
+  private readonly lookups: BackendLookups;
+  private readonly states = new Map<string, IngressState>();
+  /** installation → the KIngress keys of its last build. */
+  private readonly members = new Map<string, Set<string>>();
+  /** namespace/service → installations whose last build used it. */
+  private readonly users = new Map<string, Set<string>>();
+  /** installation → snapshot version → KIngress key → hash it holds. */
+  private readonly versions = new Map<string, Map<string, Map<string, string>>>();
+
+  constructor(caches: KnativeSourceCaches, options: Omit<KnativeOptions, 'honorHttpOption'>) {
+    this.caches = caches;
+    this.options = options;
+    this.lookups = {
+      service: (namespace, name) => caches.services.get(name, namespace),
+      endpointSlices: (namespace, service) =>
+        caches.endpointSlices.list(namespace).filter((slice) => slice.metadata?.labels?.['kubernetes.io/service-name'] === service),
+    };
+  }
+
+  /** The live installation serving a class: the first, if several claim it (the others are Degraded). */
+  static installationForClass(ingressClass: string | undefined, installations: readonly GatewayInstallation[]): GatewayInstallation | undefined {
+    if (!ingressClass) return undefined;
+    const claimants = installations.filter((installation) => installation.spec.knative.ingressClass === ingressClass && !installation.metadata?.deletionTimestamp);
+    return claimants.reduce<GatewayInstallation | undefined>((first, candidate) => (!first || comesFirst(candidate, first) ? candidate : first), undefined);
+  }
+
+  /** The installations a KIngress concerns: the one its class names now and the one that served it last. */
+  installationsOf(ingress: KnativeIngress, installations: readonly GatewayInstallation[]): string[] {
+    const now = KnativeSource.installationForClass(ingress.metadata?.annotations?.[ingressClassAnnotation], installations)?.metadata?.name;
+    const before = this.states.get(ingressKey(ingress))?.installation;
+    return [...new Set([now, before].filter((name): name is string => name !== undefined))];
+  }
+
+  /** The installations whose routes use a Service (or its EndpointSlices). */
+  installationsUsing(namespace: string | undefined, service: string | undefined): string[] {
+    return [...(this.users.get(`${namespace ?? ''}/${service ?? ''}`) ?? [])];
+  }
+
+  /** The KIngress keys an installation served (or refused) in its last build. */
+  membersOf(installation: string): string[] {
+    return [...(this.members.get(installation) ?? [])];
+  }
+
+  stateOf(key: string): IngressState | undefined {
+    return this.states.get(key);
+  }
+
+  /** The installation's IR with its KIngresses in it; remembers what became of each. */
+  build(installation: GatewayInstallation, base: GatewayIR, installations: readonly GatewayInstallation[]): GatewayIR {
+    const name = installation.metadata?.name ?? '';
+    const served = KnativeSource.installationForClass(installation.spec.knative.ingressClass, installations)?.metadata?.name === name;
+    const mine = served
+      ? this.caches.ingresses.list().filter((ingress) => ingress.metadata?.annotations?.[ingressClassAnnotation] === installation.spec.knative.ingressClass)
+      : [];
+    const options: KnativeOptions = { ...this.options, honorHttpOption: installation.spec.knative.honorHTTPOption };
+    const used = new Set<string>();
+    const lookups: BackendLookups = {
+      service: (namespace, service) => {
+        used.add(`${namespace}/${service}`);
+        return this.lookups.service(namespace, service);
+      },
+      endpointSlices: (namespace, service) => this.lookups.endpointSlices(namespace, service),
+    };
+    const entries = mine.map((ingress) => {
+      const hash = ingressHash(ingress);
+      return { ingress, hash, key: ingressKey(ingress), createdAt: String(ingress.metadata?.creationTimestamp ?? ''), result: translateIngress(ingress, hash, lookups, options) };
+    });
+    const { ir, outcomes } = assemble(base, entries);
+
+    this.forget(name);
+    const members = new Set<string>();
+    for (const entry of entries) {
+      const outcome = outcomes.get(entry.key);
+      if (!outcome) continue;
+      members.add(entry.key);
+      this.states.set(entry.key, { installation: name, generation: entry.ingress.metadata?.generation ?? 0, hash: entry.hash, outcome });
+    }
+    this.members.set(name, members);
+    for (const service of used) this.users.set(service, new Set([...(this.users.get(service) ?? []), name]));
+    return ir;
+  }
+
+  /** Records that the installation's snapshot `version` holds its KIngresses as last built. */
+  published(installation: string, version: string): void {
+    const held = new Map<string, string>();
+    for (const key of this.members.get(installation) ?? []) {
+      const state = this.states.get(key);
+      if (state?.outcome.served) held.set(key, state.hash);
+    }
+    const versions = this.versions.get(installation) ?? new Map<string, Map<string, string>>();
+    versions.delete(version); // re-inserted as the newest
+    versions.set(version, held);
+    while (versions.size > versionsKept) versions.delete(versions.keys().next().value!);
+    this.versions.set(installation, versions);
+  }
+
+  /** Whether snapshot `version` of the installation serves the KIngress at `hash`. */
+  holds(installation: string, version: string | undefined, key: string, hash: string): boolean {
+    return version !== undefined && this.versions.get(installation)?.get(version)?.get(key) === hash;
+  }
+
+  /** Drops what the installation's last build left: its KIngresses' states and its Service uses. */
+  forget(installation: string): void {
+    for (const key of this.members.get(installation) ?? []) {
+      if (this.states.get(key)?.installation === installation) this.states.delete(key);
+    }
+    this.members.delete(installation);
+    for (const [service, users] of this.users) {
+      users.delete(installation);
+      if (users.size === 0) this.users.delete(service);
+    }
+  }
+
+  /** Forgets everything of a deleted installation, versions too. */
+  remove(installation: string): void {
+    this.forget(installation);
+    this.versions.delete(installation);
+  }
+}

@@ -1,0 +1,56 @@
+// The KIngress golden cases, shared by the golden test and the Envoy validation of their IRs.
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { GatewayIR } from '../../../../xds/ir.ts';
+import { assemble, type Assembly } from '../assemble.ts';
+import type { BackendLookups } from '../backends.ts';
+import { ingressHash } from '../hash.ts';
+import { ingressKey, translateIngress, type KnativeOptions } from '../translate.ts';
+import type { KnativeIngress } from '../types.ts';
+
+const casesDirectory = new URL('./translate/', import.meta.url);
+
+export const knativeCases = readdirSync(casesDirectory).sort();
+
+export const knativeOptions: KnativeOptions = {
+  clusterDomain: 'cluster.local',
+  externalRoutes: 'external_services',
+  internalRoutes: 'internal_services',
+  honorHttpOption: true,
+};
+
+interface CaseInput {
+  ingresses: KnativeIngress[];
+  services: V1Service[];
+  endpointSlices: V1EndpointSlice[];
+}
+
+/** Lookups over plain lists, as the informers' caches answer them. */
+export function listLookups(services: readonly V1Service[], endpointSlices: readonly V1EndpointSlice[]): BackendLookups {
+  return {
+    service: (namespace, name) => services.find((service) => service.metadata?.namespace === namespace && service.metadata.name === name),
+    endpointSlices: (namespace, service) =>
+      endpointSlices.filter((slice) => slice.metadata?.namespace === namespace && slice.metadata.labels?.['kubernetes.io/service-name'] === service),
+  };
+}
+
+/** An installation's IR before any route: the two route configurations, empty. */
+export const emptyBase: GatewayIR = {
+  listeners: [],
+  routeConfigs: [{ name: knativeOptions.externalRoutes, virtualHosts: [] }, { name: knativeOptions.internalRoutes, virtualHosts: [] }],
+  clusters: [],
+};
+
+export function knativeCase(name: string): Assembly {
+  const input = parseYaml(readFileSync(new URL(`${name}/input.yaml`, casesDirectory), 'utf8')) as CaseInput;
+  const lookups = listLookups(input.services, input.endpointSlices);
+  return assemble(
+    emptyBase,
+    input.ingresses.map((ingress) => ({
+      key: ingressKey(ingress),
+      createdAt: ingress.metadata?.creationTimestamp ? String(ingress.metadata.creationTimestamp) : '',
+      result: translateIngress(ingress, ingressHash(ingress), lookups, knativeOptions),
+    })),
+  );
+}

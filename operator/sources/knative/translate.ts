@@ -1,0 +1,177 @@
+// One KIngress → its virtual hosts (per route configuration) and clusters, as Kourier
+// translates it: a virtual host per rule with the rule's hosts and their cluster-local short
+// names, routes by longest path prefix, exact and presence header matches, weighted splits,
+// headers set at path and split level, host rewrite, no timeout and no retries, the https
+// redirect, and the Knative probe answered by Envoy itself. Pure: what it reads comes in as
+// arguments. A KIngress Envoy would reject is refused whole, with a reason naming the field.
+import type { ClusterIR, HeaderMatchIR, RouteIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import { backendCluster, type BackendLookups } from './backends.ts';
+import { disableHttp2Annotation, type HTTPIngressPath, type KnativeIngress, type IngressRule } from './types.ts';
+
+export const probeHeader = 'K-Network-Probe';
+export const hashHeader = 'K-Network-Hash';
+const acmePrefix = '/.well-known/acme-challenge/';
+
+export interface KnativeOptions {
+  /** The cluster's DNS domain, for the short names of cluster-local hosts. */
+  clusterDomain: string;
+  /** Route configuration names: the external one also serves ExternalIP rules on the internal listener's config. */
+  externalRoutes: string;
+  internalRoutes: string;
+  /** Answer `httpOption: Redirected` with a redirect to https (off: serve plain HTTP anyway). */
+  honorHttpOption: boolean;
+}
+
+export interface IngressTranslation {
+  /** namespace/name */
+  key: string;
+  /** Virtual hosts by route configuration name. */
+  virtualHosts: Map<string, VirtualHostIR[]>;
+  clusters: ClusterIR[];
+}
+
+export type IngressResult = { translation: IngressTranslation } | { problem: { reason: string; message: string } };
+
+export function ingressKey(ingress: KnativeIngress): string {
+  return `${ingress.metadata?.namespace ?? ''}/${ingress.metadata?.name ?? ''}`;
+}
+
+/** A host with the short names Knative gives cluster-local hosts (name.ns.svc.<domain> → name.ns.svc, name.ns). */
+export function expandedHosts(hosts: readonly string[], clusterDomain: string): string[] {
+  const expanded = new Set<string>();
+  for (const host of hosts) {
+    for (const suffix of ['', `.${clusterDomain}`, `.svc.${clusterDomain}`]) {
+      if (suffix && !host.endsWith(suffix)) continue;
+      const short = host.slice(0, host.length - suffix.length);
+      const topLevel = short.split('.').pop() ?? '';
+      // Knative keeps only names whose last label could be a top-level domain.
+      if (topLevel.length <= 63 && !/^[0-9]+$/.test(topLevel)) expanded.add(short);
+    }
+  }
+  return [...expanded].sort();
+}
+
+// What Envoy accepts as a virtual host domain: a name, optionally with one leading or trailing wildcard.
+const hostPattern = /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/i;
+// RFC 7230 token: what a header name may be.
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Envoy refuses to set these on a request.
+const reservedHeaders = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te']);
+
+class Refusal extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+function checkHeaders(headers: Record<string, string> | undefined, field: string): Record<string, string> | undefined {
+  if (!headers || Object.keys(headers).length === 0) return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!headerNamePattern.test(name) || reservedHeaders.has(name.toLowerCase())) {
+      throw new Refusal('InvalidHeader', `${field}: "${name}" cannot be set on a request: a header name is a token (letters, digits, !#$%&'*+.^_\`|~-) and not ${[...reservedHeaders].join(', ')}`);
+    }
+    if (/[\0\r\n]/.test(value)) throw new Refusal('InvalidHeader', `${field}.${name}: a header value may not hold NUL, CR or LF`);
+  }
+  return headers;
+}
+
+function headerMatches(path: HTTPIngressPath, field: string): HeaderMatchIR[] {
+  return Object.entries(path.headers ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, match]) => {
+      if (!headerNamePattern.test(name)) throw new Refusal('InvalidHeader', `${field}.headers: "${name}" is not a header name`);
+      // An empty exact value asks only that the header be there (Knative's tag routing).
+      return match.exact ? { name, exact: match.exact } : { name };
+    });
+}
+
+interface Backends {
+  clusters: Map<string, ClusterIR>;
+  http2Allowed: boolean;
+  lookups: BackendLookups;
+}
+
+function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends): RouteIR {
+  const prefix = path.path || '/';
+  if (!prefix.startsWith('/')) throw new Refusal('InvalidPath', `${field}.path: "${prefix}" must start with /`);
+  if (path.rewriteHost !== undefined && path.rewriteHost !== '' && !hostPattern.test(path.rewriteHost)) {
+    throw new Refusal('InvalidHost', `${field}.rewriteHost: "${path.rewriteHost}" is not a host name`);
+  }
+  // One split takes everything whatever its percent; of several, those at 0% get nothing.
+  const splits = path.splits.length === 1 ? path.splits.map((split) => ({ ...split, percent: 100 })) : path.splits.filter((split) => (split.percent ?? 0) > 0);
+  if (splits.length === 0) throw new Refusal('InvalidSplits', `${field}.splits: no split has a percent above 0`);
+  const clusters: WeightedClusterIR[] = splits.map((split, index) => {
+    const result = backendCluster(split, backends.http2Allowed, backends.lookups);
+    if ('problem' in result) throw new Refusal('ServicePortNotFound', `${field}.splits[${index}]: ${result.problem}`);
+    backends.clusters.set(result.cluster.name, result.cluster);
+    const setHeaders = checkHeaders(split.appendHeaders, `${field}.splits[${index}].appendHeaders`);
+    return { cluster: result.cluster.name, weight: split.percent ?? 0, ...(setHeaders ? { setHeaders } : {}) };
+  });
+  const setHeaders = checkHeaders(path.appendHeaders, `${field}.appendHeaders`);
+  const headers = headerMatches(path, field);
+  return {
+    prefix,
+    ...(headers.length ? { headers } : {}),
+    forward: { clusters, ...(setHeaders ? { setHeaders } : {}), ...(path.rewriteHost ? { hostRewrite: path.rewriteHost } : {}) },
+  };
+}
+
+/** Longest prefix first; equal prefixes keep the KIngress's order (tag routes before their fallback). */
+function byPrefixLength(routes: RouteIR[]): RouteIR[] {
+  return routes.map((route, index) => ({ route, index })).sort((a, b) => b.route.prefix.length - a.route.prefix.length || a.index - b.index).map(({ route }) => route);
+}
+
+function probeRoute(hash: string): RouteIR {
+  return {
+    name: 'knative-probe',
+    prefix: '/',
+    headers: [{ name: probeHeader, exact: 'probe' }, { name: hashHeader, exact: 'override' }],
+    direct: { status: 200, responseHeaders: { [hashHeader]: hash } },
+  };
+}
+
+function ruleHosts(rule: IngressRule, field: string, clusterDomain: string): string[] {
+  const hosts = rule.hosts?.length ? rule.hosts : ['*'];
+  for (const [index, host] of hosts.entries()) {
+    if (!hostPattern.test(host)) throw new Refusal('InvalidHost', `${field}.hosts[${index}]: "${host}" is not a host name (a wildcard may only lead, as in *.example.com)`);
+  }
+  return expandedHosts(hosts, clusterDomain);
+}
+
+export function translateIngress(ingress: KnativeIngress, hash: string, lookups: BackendLookups, options: KnativeOptions): IngressResult {
+  const key = ingressKey(ingress);
+  const backends: Backends = {
+    clusters: new Map(),
+    http2Allowed: ingress.metadata?.annotations?.[disableHttp2Annotation] !== 'true',
+    lookups,
+  };
+  const virtualHosts = new Map<string, VirtualHostIR[]>();
+  const redirected = options.honorHttpOption && ingress.spec.httpOption === 'Redirected';
+  try {
+    for (const [ruleIndex, rule] of (ingress.spec.rules ?? []).entries()) {
+      const field = `spec.rules[${ruleIndex}]`;
+      if (!rule.http) throw new Refusal('InvalidRule', `${field}.http: a rule needs paths`);
+      const hosts = ruleHosts(rule, field, options.clusterDomain);
+      const routes = rule.http.paths.map((path, pathIndex) => forwardRoute(path, `${field}.http.paths[${pathIndex}]`, backends));
+      const domains = hosts.flatMap((host) => (host === '*' ? [host] : [host, `${host}:*`]));
+      const name = `${key}/${hosts[0] ?? '*'}`;
+      const external = (rule.visibility ?? 'ExternalIP') === 'ExternalIP';
+      const plain = { name, domains, routes: [probeRoute(hash), ...byPrefixLength(routes)] };
+      const add = (routeConfig: string, host: VirtualHostIR) => {
+        virtualHosts.set(routeConfig, [...(virtualHosts.get(routeConfig) ?? []), host]);
+      };
+      add(options.internalRoutes, plain);
+      if (external) {
+        // Redirected: plain HTTP answers 301 to https, except ACME challenges, which must reach their solver.
+        const acme = routes.filter((route) => route.prefix.startsWith(acmePrefix));
+        add(options.externalRoutes, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }] } : plain);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Refusal) return { problem: { reason: error.reason, message: error.message } };
+    throw error;
+  }
+  return { translation: { key, virtualHosts, clusters: [...backends.clusters.values()] } };
+}
