@@ -1,4 +1,4 @@
-import type { KubeConfig, V1Service, V1EndpointSlice } from '@kubernetes/client-node';
+import type { KubeConfig, V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewayinstallation.ts';
 import { ResourceInformer } from './runtime/informer.ts';
@@ -10,6 +10,8 @@ export interface Caches {
   installations: ResourceInformer<GatewayInstallation>;
   services: ResourceInformer<V1Service>;
   endpointSlices: ResourceInformer<V1EndpointSlice>;
+  /** Certificate Secrets only (type kubernetes.io/tls), for the gateways' TLS. */
+  tlsSecrets: ResourceInformer<V1Secret>;
   /** Knative's Ingresses; empty while Knative's CRD is not installed. */
   knativeIngresses: ResourceInformer<knative.KnativeIngress>;
 }
@@ -20,6 +22,9 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     services: manager.addInformer(new ResourceInformer<V1Service>(kubeConfig, { apiVersion: 'v1', kind: 'Service', plural: 'services' }, log)),
     endpointSlices: manager.addInformer(
       new ResourceInformer<V1EndpointSlice>(kubeConfig, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' }, log),
+    ),
+    tlsSecrets: manager.addInformer(
+      new ResourceInformer<V1Secret>(kubeConfig, { apiVersion: 'v1', kind: 'Secret', plural: 'secrets', fieldSelector: 'type=kubernetes.io/tls' }, log),
     ),
     knativeIngresses: manager.addInformer(
       new ResourceInformer<knative.KnativeIngress>(kubeConfig, { apiVersion: knative.apiVersion, kind: knative.kind, plural: knative.plural, optional: true }, log),

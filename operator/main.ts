@@ -7,7 +7,7 @@ import { SnapshotCache } from '../xds/cache.ts';
 import { AdsServer } from '../xds/server.ts';
 import { registerInstallationController } from './installation/controller.ts';
 import { registerSnapshotController } from './installation/snapshots.ts';
-import { externalRoutes, internalRoutes } from './installation/gateway-ir.ts';
+import { externalRoutes, externalTlsRoutes, internalRoutes } from './installation/gateway-ir.ts';
 import { XdsTls } from './xds-tls.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
@@ -85,8 +85,8 @@ async function main(): Promise<void> {
     log,
   );
   const knative = new KnativeSource(
-    { ingresses: caches.knativeIngresses, services: caches.services, endpointSlices: caches.endpointSlices },
-    { clusterDomain: config.clusterDomain, externalRoutes, internalRoutes },
+    { ingresses: caches.knativeIngresses, services: caches.services, endpointSlices: caches.endpointSlices, tlsSecrets: caches.tlsSecrets },
+    { clusterDomain: config.clusterDomain, externalRoutes, internalRoutes, externalTlsRoutes },
   );
   const knativeStatus = registerKnativeStatusController(manager, client, knative, caches.installations, { clusterDomain: config.clusterDomain, proxies: proxiesOf }, log);
   // What an installation's Envoys hold changes its status and that of its KIngresses.

@@ -18,6 +18,19 @@ export interface HttpOptionsIR {
   accessLog?: { format?: string };
 }
 
+/** TLS settings every TLS filter chain of a listener shares: the installation's. */
+export interface TlsParamsIR {
+  cipherSuites?: string[];
+  minimumVersion?: '1.2' | '1.3';
+  maximumVersion?: '1.2' | '1.3';
+}
+
+/** A TLS filter chain: the names it answers for (none: every other name) and its certificate's SDS secret. */
+export interface TlsChainIR {
+  serverNames: string[];
+  secret: string;
+}
+
 export interface ListenerIR {
   /** Envoy's listener name, e.g. listener_8080. */
   name: string;
@@ -29,6 +42,8 @@ export interface ListenerIR {
   http?: HttpOptionsIR;
   /** Expect a PROXY protocol header (v1 or v2) before anything else on a connection. */
   proxyProtocol?: boolean;
+  /** Terminate TLS: one filter chain per certificate, chosen by SNI; ALPN h2 and http/1.1. */
+  tls?: { params: TlsParamsIR; chains: TlsChainIR[] };
 }
 
 export interface RouteConfigIR {
@@ -104,8 +119,16 @@ export interface ClusterIR {
   dns?: { hostname: string; port: number };
 }
 
+/** A certificate and its key (PEM), served to Envoy by SDS under `name`. */
+export interface SecretIR {
+  name: string;
+  certificateChain: string;
+  privateKey: string;
+}
+
 export interface GatewayIR {
   listeners: ListenerIR[];
   routeConfigs: RouteConfigIR[];
   clusters: ClusterIR[];
+  secrets?: SecretIR[];
 }

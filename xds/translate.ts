@@ -1,7 +1,7 @@
 // IR → Envoy v3 resources, as plain objects in Envoy's field names (pure), and the snapshot
 // they make.
 import { buildSnapshot, resource, type Snapshot } from './cache.ts';
-import type { ClusterIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, WeightedClusterIR } from './ir.ts';
+import type { ClusterIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, WeightedClusterIR } from './ir.ts';
 import { encodeAny, typeUrls } from './protos.ts';
 
 const ads = { ads: {}, resource_api_version: 'V3' };
@@ -44,23 +44,57 @@ function connectionManager(listener: ListenerIR): object {
   };
 }
 
+const tlsVersions = { '1.2': 'TLSv1_2', '1.3': 'TLSv1_3' } as const;
+
+function downstreamTls(secret: string, params: TlsParamsIR): object {
+  const tlsParams = {
+    ...(params.minimumVersion ? { tls_minimum_protocol_version: tlsVersions[params.minimumVersion] } : {}),
+    ...(params.maximumVersion ? { tls_maximum_protocol_version: tlsVersions[params.maximumVersion] } : {}),
+    ...(params.cipherSuites?.length ? { cipher_suites: params.cipherSuites } : {}),
+  };
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: typed('envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', {
+      common_tls_context: {
+        // By name over ADS: a renewed certificate is a new Secret, not a new listener.
+        tls_certificate_sds_secret_configs: [{ name: secret, sds_config: ads }],
+        alpn_protocols: ['h2', 'http/1.1'],
+        ...(Object.keys(tlsParams).length ? { tls_params: tlsParams } : {}),
+      },
+    }),
+  };
+}
+
 export function listenerResource(listener: ListenerIR): object {
+  const manager = {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager(listener)),
+  };
+  // PROXY protocol first: the TLS inspector reads the ClientHello that follows it.
+  const listenerFilters = [
+    ...(listener.proxyProtocol ? [{ name: 'envoy.filters.listener.proxy_protocol', typed_config: typed('envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol') }] : []),
+    ...(listener.tls ? [{ name: 'envoy.filters.listener.tls_inspector', typed_config: typed('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector') }] : []),
+  ];
+  const tls = listener.tls;
+  const chains = tls
+    ? tls.chains.map((chain) => ({
+        ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
+        filters: [manager],
+        transport_socket: downstreamTls(chain.secret, tls.params),
+      }))
+    : [{ filters: [manager] }];
   return {
     name: listener.name,
     address: { socket_address: { address: listener.address, port_value: listener.port } },
-    ...(listener.proxyProtocol
-      ? { listener_filters: [{ name: 'envoy.filters.listener.proxy_protocol', typed_config: typed('envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol') }] }
-      : {}),
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager(listener)),
-          },
-        ],
-      },
-    ],
+    ...(listenerFilters.length ? { listener_filters: listenerFilters } : {}),
+    filter_chains: chains,
+  };
+}
+
+export function secretResource(secret: SecretIR): object {
+  return {
+    name: secret.name,
+    tls_certificate: { certificate_chain: { inline_string: secret.certificateChain }, private_key: { inline_string: secret.privateKey } },
   };
 }
 
@@ -167,6 +201,7 @@ export function translate(ir: GatewayIR): Record<string, object[]> {
     [typeUrls.endpoint]: edsClusters(ir.clusters).map(endpointResource),
     [typeUrls.listener]: ir.listeners.map(listenerResource),
     [typeUrls.route]: ir.routeConfigs.map(routeConfigResource),
+    ...(ir.secrets?.length ? { [typeUrls.secret]: ir.secrets.map(secretResource) } : {}),
   };
 }
 
@@ -177,5 +212,6 @@ export function snapshotOf(ir: GatewayIR): Snapshot {
     [typeUrls.endpoint]: edsClusters(ir.clusters).map((cluster) => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster)))),
     [typeUrls.listener]: ir.listeners.map((listener) => resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener)))),
     [typeUrls.route]: ir.routeConfigs.map((config) => resource(config.name, encodeAny(typeUrls.route, routeConfigResource(config)))),
+    [typeUrls.secret]: (ir.secrets ?? []).map((secret) => resource(secret.name, encodeAny(typeUrls.secret, secretResource(secret)))),
   });
 }

@@ -1,14 +1,14 @@
 // Every GatewayInstallation in samples/ is one a user can copy: applied as it is with
 // kubectl, it reaches Ready.
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { selfSignedCertificate, tlsSecretManifest } from '../support/certificates.ts';
 import { installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
-import { eventually, runOrThrow } from '../support/processes.ts';
+import { eventually } from '../support/processes.ts';
 
 const samplesDirectory = fileURLToPath(new URL('../../samples/', import.meta.url));
 const samples = readdirSync(samplesDirectory).filter((file) => file.endsWith('.yaml')).sort();
@@ -19,17 +19,10 @@ interface Sample {
   spec: { namespace?: string; tls?: { secretRef?: { namespace: string; name: string } } };
 }
 
-/** Creates the certificate Secret a sample names, with a self-signed certificate from openssl. */
+/** Creates the certificate Secret a sample names, with a self-signed certificate. */
 async function createCertificate(namespace: string, name: string): Promise<void> {
   await kubectl(['create', 'namespace', namespace]);
-  const dir = mkdtempSync(join(tmpdir(), 'portico-cert-'));
-  try {
-    await runOrThrow('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=*.example.com', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')]);
-    await kubectlOk(['create', 'secret', 'tls', name, '-n', namespace, `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await kubectlOk(['apply', '-f', '-'], JSON.stringify(tlsSecretManifest(namespace, name, await selfSignedCertificate(['*.example.com']))));
 }
 
 describe('samples/', function () {

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { knativeCase, knativeCases } from '../../operator/sources/knative/testdata/translate-cases.ts';
-import type { GatewayIR } from '../../xds/ir.ts';
+import { withDefaults } from '../../operator/api/schema-defaults.ts';
+import { httpsListeners, installationIR } from '../../operator/installation/gateway-ir.ts';
 import { translate } from '../../xds/translate.ts';
 import { staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
 
@@ -24,11 +25,13 @@ describe('golden translations', function () {
     });
   }
 
-  // The KIngress cases' IRs, behind a default installation's listeners so that Envoy checks their routes.
-  const baseline = parseYaml(readFileSync(new URL('baseline/ir.yaml', xdsCases), 'utf8')) as GatewayIR;
+  // The KIngress cases' IRs, behind a default installation's listeners (HTTPS ones with the
+  // cases' SNI chains) so that Envoy checks their routes and certificates.
+  const installation = withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: 'kourier' }, spec: {} });
   for (const name of knativeCases) {
     it(`KIngress case ${name} passes envoy --mode validate`, async () => {
-      await expectValid(translate({ ...knativeCase(name).ir, listeners: baseline.listeners }));
+      const { ir, tlsChains } = knativeCase(name);
+      await expectValid(translate({ ...ir, listeners: [...installationIR(installation).listeners, ...httpsListeners(installation, tlsChains)] }));
     });
   }
 });

@@ -140,16 +140,27 @@ type Resource = Record<string, unknown>;
 
 /**
  * The resources xDS would serve, as one static Envoy config: each listener's RDS replaced by
- * its RouteConfiguration, each EDS cluster given its ClusterLoadAssignment. What Envoy's
+ * its RouteConfiguration, each EDS cluster given its ClusterLoadAssignment, each SDS
+ * certificate inlined. What Envoy's
  * validation refuses here, it would refuse (NACK) over xDS.
  */
 export function staticBootstrapOf(resources: Record<string, object[]>): string {
   const byType = (suffix: string) => Object.entries(resources).find(([typeUrl]) => typeUrl.endsWith(suffix))?.[1] as Resource[] | undefined ?? [];
   const routes = new Map(byType('.RouteConfiguration').map((config) => [config.name, config]));
   const assignments = new Map(byType('.ClusterLoadAssignment').map((assignment) => [assignment.cluster_name, assignment]));
+  const secrets = new Map(byType('.Secret').map((secret) => [secret.name, secret.tls_certificate]));
   const listeners = byType('.Listener').map((listener) => {
-    const inlined = structuredClone(listener) as { filter_chains?: Array<{ filters?: Array<{ typed_config?: Resource }> }> };
+    const inlined = structuredClone(listener) as {
+      filter_chains?: Array<{ filters?: Array<{ typed_config?: Resource }>; transport_socket?: { typed_config?: { common_tls_context?: Resource } } }>;
+    };
     for (const chain of inlined.filter_chains ?? []) {
+      // SDS by name becomes the certificate itself.
+      const context = chain.transport_socket?.typed_config?.common_tls_context;
+      const sds = context?.tls_certificate_sds_secret_configs as Array<{ name: string }> | undefined;
+      if (context && sds) {
+        delete context.tls_certificate_sds_secret_configs;
+        context.tls_certificates = sds.map(({ name }) => secrets.get(name) ?? {});
+      }
       for (const filter of chain.filters ?? []) {
         const manager = filter.typed_config;
         const rds = manager?.rds as { route_config_name?: string } | undefined;

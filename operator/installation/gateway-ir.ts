@@ -4,10 +4,17 @@
 // Ingress and Gateway API translators add virtual hosts and clusters to it.
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { durationSeconds } from '../api/duration.ts';
-import type { GatewayIR, HttpOptionsIR, ListenerIR } from '../../xds/ir.ts';
+import type { GatewayIR, HttpOptionsIR, ListenerIR, TlsChainIR } from '../../xds/ir.ts';
 
 export const externalRoutes = 'external_services';
 export const internalRoutes = 'internal_services';
+/** What the external HTTPS listeners serve: the external routes without the https redirect. */
+export const externalTlsRoutes = 'external_tls_services';
+
+/** One listener name per port, with the address's position appended when there are several addresses. */
+function listenerName(port: number, addressCount: number, index: number): string {
+  return addressCount === 1 ? `listener_${port}` : `listener_${port}_${index}`;
+}
 
 /** The HTTP connection manager settings every listener of the installation shares. */
 export function httpOptions(installation: GatewayInstallation): HttpOptionsIR {
@@ -34,7 +41,7 @@ export function installationIR(installation: GatewayInstallation): GatewayIR {
   const listeners: ListenerIR[] = addresses.flatMap((address, index) =>
     plain.map(([port, routeConfigName, external]) => {
       // One address keeps Kourier's names; more get the address's position appended.
-      const name = addresses.length === 1 ? `listener_${port}` : `listener_${port}_${index}`;
+      const name = listenerName(port, addresses.length, index);
       // Only what the load balancer forwards carries a PROXY protocol header.
       const proxyProtocol = external && installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
       return { name, address, port, routeConfigName, statPrefix: name, http, ...proxyProtocol };
@@ -45,7 +52,32 @@ export function installationIR(installation: GatewayInstallation): GatewayIR {
     routeConfigs: [
       { name: externalRoutes, virtualHosts: [] },
       { name: internalRoutes, virtualHosts: [] },
+      { name: externalTlsRoutes, virtualHosts: [] },
     ],
     clusters: [],
   };
+}
+
+/**
+ * The installation's HTTPS listeners (Kourier's 8443 external and 8444 internal), each with the
+ * SNI filter chains given, and only when it has some: a TLS listener needs a certificate.
+ */
+export function httpsListeners(installation: GatewayInstallation, chains: { external: TlsChainIR[]; internal: TlsChainIR[] }): ListenerIR[] {
+  const { addresses, ports } = installation.spec.listeners;
+  const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
+  const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
+  const http = httpOptions(installation);
+  const secure: Array<[number, string, TlsChainIR[], boolean]> = [
+    [ports.externalHTTPS, externalTlsRoutes, chains.external, true],
+    [ports.internalHTTPS, internalRoutes, chains.internal, false],
+  ];
+  return addresses.flatMap((address, index) =>
+    secure
+      .filter(([, , list]) => list.length > 0)
+      .map(([port, routeConfigName, list, external]) => {
+        const name = listenerName(port, addresses.length, index);
+        const proxyProtocol = external && installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
+        return { name, address, port, routeConfigName, statPrefix: name, http, ...proxyProtocol, tls: { params, chains: list } };
+      }),
+  );
 }

@@ -1,7 +1,7 @@
 // Every replica's xDS snapshots: each installation's IR (its own listeners, and the routes of
 // the KIngresses it serves) translated to Envoy resources and set in the snapshot cache the
 // ADS server serves from. Reads only, so it runs on every replica, leader or not.
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { SnapshotCache } from '../../xds/cache.ts';
 import { snapshotOf } from '../../xds/translate.ts';
@@ -50,6 +50,7 @@ export function registerSnapshotController(
   };
   const names = () => installations.list().map((installation) => installation.metadata?.name ?? '');
   const usingService = (service: V1Service) => knative?.installationsUsing(service.metadata?.namespace, service.metadata?.name) ?? [];
+  const usingSecret = (secret: V1Secret) => knative?.installationsUsingSecret(secret.metadata?.namespace, secret.metadata?.name) ?? [];
   const usingSlice = (slice: V1EndpointSlice) => knative?.installationsUsing(slice.metadata?.namespace, slice.metadata?.labels?.['kubernetes.io/service-name']) ?? [];
   const controller = new Controller(
     {
@@ -62,6 +63,7 @@ export function registerSnapshotController(
               watching(knative.caches.ingresses, (ingress) => knative.installationsOf(ingress, installations.list())),
               watching(knative.caches.services, usingService),
               watching(knative.caches.endpointSlices, usingSlice),
+              watching(knative.caches.tlsSecrets, usingSecret),
             ]
           : []),
       ],

@@ -72,13 +72,14 @@ export class KubeClient {
   }
 
   /** Lists a collection (e.g. /api/v1/services), every page of it, with apiVersion and kind set on each item. */
-  async list<T extends KubernetesObject>(path: string, options: { apiVersion: string; kind: string; labelSelector?: string }): Promise<KubernetesListObject<T>> {
+  async list<T extends KubernetesObject>(path: string, options: { apiVersion: string; kind: string; labelSelector?: string; fieldSelector?: string }): Promise<KubernetesListObject<T>> {
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
       const query = new URLSearchParams({ limit: '500' });
       if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+      if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
       if (continueToken) query.set('continue', continueToken);
       const page = await this.send<{ metadata?: { resourceVersion?: string; continue?: string }; items: T[] }>('GET', `${path}?${query.toString()}`);
       // List items carry no apiVersion and kind; watch events do. Make them alike.

@@ -12,6 +12,8 @@ export interface ResourceKind {
   /** Only this namespace; all namespaces when absent. */
   namespace?: string;
   labelSelector?: string;
+  /** e.g. `type=kubernetes.io/tls`: only the Secrets that hold certificates. */
+  fieldSelector?: string;
   /**
    * The API may not serve this resource (its CRD is not installed): the cache then counts as
    * synced and empty, and keeps trying, so the objects arrive once the CRD does.
@@ -58,10 +60,12 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
     // its model classes); watch events arrive as plain JSON too.
     const client = new KubeClient(kubeConfig);
     const path = collectionPath(resource);
+    // client-node's informer has no field selector argument; its watch keeps the path's query.
+    const watchPath = resource.fieldSelector ? `${path}?${new URLSearchParams({ fieldSelector: resource.fieldSelector }).toString()}` : path;
     this.informer = makeInformer<T>(
       kubeConfig,
-      path,
-      () => client.list<T>(path, { apiVersion: resource.apiVersion, kind: resource.kind, labelSelector: resource.labelSelector }),
+      watchPath,
+      () => client.list<T>(path, { apiVersion: resource.apiVersion, kind: resource.kind, labelSelector: resource.labelSelector, fieldSelector: resource.fieldSelector }),
       resource.labelSelector,
     );
     for (const event of ['add', 'update', 'delete'] as const) {
@@ -72,7 +76,8 @@ export class ResourceInformer<T extends KubernetesObject = KubernetesObject> {
 
   /** e.g. `endpointslices.discovery.k8s.io/v1`, `services.v1`, `services.v1 (app=x)` with a selector. */
   get name(): string {
-    const selector = this.resource.labelSelector ? ` (${this.resource.labelSelector})` : '';
+    const selectors = [this.resource.labelSelector, this.resource.fieldSelector].filter(Boolean).join(',');
+    const selector = selectors ? ` (${selectors})` : '';
     return `${this.resource.plural}.${this.resource.apiVersion}${selector}`;
   }
 

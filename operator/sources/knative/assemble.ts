@@ -2,7 +2,7 @@
 // IR. A host belongs to the KIngress that claimed it first (oldest, then by name): a later one
 // that claims it too is left out whole, with DomainConflict, and the first keeps serving.
 // Pure.
-import type { ClusterIR, GatewayIR, VirtualHostIR } from '../../../xds/ir.ts';
+import type { ClusterIR, GatewayIR, SecretIR, TlsChainIR, VirtualHostIR } from '../../../xds/ir.ts';
 import type { IngressResult } from './translate.ts';
 
 export interface IngressEntry {
@@ -17,8 +17,11 @@ export interface IngressEntry {
 export type IngressOutcome = { served: true } | { served: false; reason: string; message: string };
 
 export interface Assembly {
+  /** The routes, clusters and certificates of the KIngresses served (listeners as given). */
   ir: GatewayIR;
   outcomes: Map<string, IngressOutcome>;
+  /** SNI filter chains of the served KIngresses, for the HTTPS listeners. */
+  tlsChains: { external: TlsChainIR[]; internal: TlsChainIR[] };
 }
 
 function firstComesFirst(a: IngressEntry, b: IngressEntry): number {
@@ -32,6 +35,8 @@ export function assemble(base: GatewayIR, entries: readonly IngressEntry[]): Ass
   const outcomes = new Map<string, IngressOutcome>();
   const hosts = new Map<string, VirtualHostIR[]>(base.routeConfigs.map((config) => [config.name, [...config.virtualHosts]]));
   const clusters = new Map<string, ClusterIR>(base.clusters.map((cluster) => [cluster.name, cluster]));
+  const secrets = new Map<string, SecretIR>((base.secrets ?? []).map((secret) => [secret.name, secret]));
+  const tlsChains: Assembly['tlsChains'] = { external: [], internal: [] };
   // routeConfig + domain → the KIngress serving it.
   const owners = new Map<string, string>();
 
@@ -63,6 +68,10 @@ export function assemble(base: GatewayIR, entries: readonly IngressEntry[]): Ass
       hosts.get(routeConfig)?.push(...virtualHosts);
     }
     for (const cluster of translation.clusters) clusters.set(cluster.name, cluster);
+    for (const secret of translation.secrets) secrets.set(secret.name, secret);
+    // The KIngress owns its hosts now, so no other chain names them.
+    tlsChains.external.push(...translation.tlsChains.external);
+    tlsChains.internal.push(...translation.tlsChains.internal);
     outcomes.set(entry.key, { served: true });
   }
 
@@ -71,7 +80,9 @@ export function assemble(base: GatewayIR, entries: readonly IngressEntry[]): Ass
       listeners: base.listeners,
       routeConfigs: base.routeConfigs.map((config) => ({ name: config.name, virtualHosts: [...(hosts.get(config.name) ?? [])].sort(byName) })),
       clusters: [...clusters.values()].sort(byName),
+      ...(secrets.size ? { secrets: [...secrets.values()].sort(byName) } : {}),
     },
     outcomes,
+    tlsChains,
   };
 }

@@ -1,15 +1,16 @@
 // The KIngress source, on every replica: which installation serves a KIngress (its class),
 // each installation's KIngresses translated into its IR, what became of each, and which
 // snapshot versions hold which version of a KIngress, for status.
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import type { GatewayIR } from '../../../xds/ir.ts';
+import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { GatewayIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
 import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
+import { httpsListeners } from '../../installation/gateway-ir.ts';
 import { comesFirst } from '../../installation/reconciler.ts';
+import { tlsSecret } from '../tls-secret.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { assemble, type IngressOutcome } from './assemble.ts';
-import type { BackendLookups } from './backends.ts';
 import { ingressHash } from './hash.ts';
-import { ingressKey, translateIngress, type KnativeOptions } from './translate.ts';
+import { ingressKey, translateIngress, type KnativeLookups, type KnativeOptions } from './translate.ts';
 import { ingressClassAnnotation, type KnativeIngress } from './types.ts';
 
 /** What the last build of an installation made of one of its KIngresses. */
@@ -27,12 +28,14 @@ export interface KnativeSourceCaches {
   ingresses: ResourceInformer<KnativeIngress>;
   services: ResourceInformer<V1Service>;
   endpointSlices: ResourceInformer<V1EndpointSlice>;
+  /** Certificate Secrets (kubernetes.io/tls). */
+  tlsSecrets: ResourceInformer<V1Secret>;
 }
 
 export class KnativeSource {
   readonly caches: KnativeSourceCaches;
   private readonly options: Omit<KnativeOptions, 'honorHttpOption'>;
-  private readonly lookups: BackendLookups;
+  private readonly lookups: KnativeLookups;
   private readonly states = new Map<string, IngressState>();
   /** installation → the KIngress keys of its last build. */
   private readonly members = new Map<string, Set<string>>();
@@ -48,6 +51,7 @@ export class KnativeSource {
       service: (namespace, name) => caches.services.get(name, namespace),
       endpointSlices: (namespace, service) =>
         caches.endpointSlices.list(namespace).filter((slice) => slice.metadata?.labels?.['kubernetes.io/service-name'] === service),
+      secret: (namespace, name) => caches.tlsSecrets.get(name, namespace),
     };
   }
 
@@ -70,6 +74,11 @@ export class KnativeSource {
     return [...(this.users.get(`${namespace ?? ''}/${service ?? ''}`) ?? [])];
   }
 
+  /** The installations whose certificates come from a Secret. */
+  installationsUsingSecret(namespace: string | undefined, name: string | undefined): string[] {
+    return [...(this.users.get(`secret:${namespace ?? ''}/${name ?? ''}`) ?? [])];
+  }
+
   /** The KIngress keys an installation served (or refused) in its last build. */
   membersOf(installation: string): string[] {
     return [...(this.members.get(installation) ?? [])];
@@ -88,18 +97,34 @@ export class KnativeSource {
       : [];
     const options: KnativeOptions = { ...this.options, honorHttpOption: installation.spec.knative.honorHTTPOption };
     const used = new Set<string>();
-    const lookups: BackendLookups = {
+    const lookups: KnativeLookups = {
       service: (namespace, service) => {
         used.add(`${namespace}/${service}`);
         return this.lookups.service(namespace, service);
       },
       endpointSlices: (namespace, service) => this.lookups.endpointSlices(namespace, service),
+      secret: (namespace, secret) => {
+        used.add(`secret:${namespace}/${secret}`);
+        return this.lookups.secret(namespace, secret);
+      },
     };
     const entries = mine.map((ingress) => {
       const hash = ingressHash(ingress);
       return { ingress, hash, key: ingressKey(ingress), createdAt: String(ingress.metadata?.creationTimestamp ?? ''), result: translateIngress(ingress, hash, lookups, options) };
     });
-    const { ir, outcomes } = assemble(base, entries);
+    const { ir, outcomes, tlsChains } = assemble(base, entries);
+    // The installation's default certificate answers every name no KIngress certificate claims.
+    const secrets: SecretIR[] = [...(ir.secrets ?? [])];
+    const external: TlsChainIR[] = [...tlsChains.external];
+    const reference = installation.spec.tls.secretRef;
+    if (reference) {
+      const result = tlsSecret(lookups.secret(reference.namespace, reference.name), reference.namespace, reference.name);
+      if ('secret' in result) {
+        if (!secrets.some((secret) => secret.name === result.secret.name)) secrets.push(result.secret);
+        external.push({ serverNames: [], secret: result.secret.name });
+      }
+    }
+    const listeners = [...ir.listeners, ...httpsListeners(installation, { external, internal: tlsChains.internal })];
 
     this.forget(name);
     const members = new Set<string>();
@@ -111,7 +136,7 @@ export class KnativeSource {
     }
     this.members.set(name, members);
     for (const service of used) this.users.set(service, new Set([...(this.users.get(service) ?? []), name]));
-    return ir;
+    return { ...ir, listeners, ...(secrets.length ? { secrets: secrets.sort((a, b) => (a.name < b.name ? -1 : 1)) } : {}) };
   }
 
   /** Records that the installation's snapshot `version` holds its KIngresses as last built. */

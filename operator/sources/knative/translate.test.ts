@@ -11,8 +11,8 @@ import { expandedHosts } from './translate.ts';
 describe('KIngress translation (golden files)', () => {
   for (const name of knativeCases) {
     it(name, () => {
-      const { outcomes, ir } = knativeCase(name);
-      const actual = stringify({ outcomes: Object.fromEntries(outcomes), ir }, { lineWidth: 0, aliasDuplicateObjects: false });
+      const { outcomes, ir, tlsChains } = knativeCase(name);
+      const actual = stringify({ outcomes: Object.fromEntries(outcomes), tlsChains, ir }, { lineWidth: 0, aliasDuplicateObjects: false });
       const expectedFile = new URL(`./testdata/translate/${name}/expected.yaml`, import.meta.url);
       if (process.env.PORTICO_UPDATE_GOLDEN || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
       expect(actual).to.equal(readFileSync(expectedFile, 'utf8'));

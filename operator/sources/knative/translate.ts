@@ -4,7 +4,9 @@
 // headers set at path and split level, host rewrite, no timeout and no retries, the https
 // redirect, and the Knative probe answered by Envoy itself. Pure: what it reads comes in as
 // arguments. A KIngress Envoy would reject is refused whole, with a reason naming the field.
-import type { ClusterIR, HeaderMatchIR, RouteIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ClusterIR, HeaderMatchIR, RouteIR, SecretIR, TlsChainIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import { tlsSecret } from '../tls-secret.ts';
 import { backendCluster, type BackendLookups } from './backends.ts';
 import { disableHttp2Annotation, type HTTPIngressPath, type KnativeIngress, type IngressRule } from './types.ts';
 
@@ -15,11 +17,18 @@ const acmePrefix = '/.well-known/acme-challenge/';
 export interface KnativeOptions {
   /** The cluster's DNS domain, for the short names of cluster-local hosts. */
   clusterDomain: string;
-  /** Route configuration names: the external one also serves ExternalIP rules on the internal listener's config. */
+  /** Route configuration names: ExternalIP rules go to the external and internal ones, ClusterLocal rules to the internal one. */
   externalRoutes: string;
   internalRoutes: string;
+  /** The external HTTPS listeners' routes: ExternalIP rules, never redirected. */
+  externalTlsRoutes: string;
   /** Answer `httpOption: Redirected` with a redirect to https (off: serve plain HTTP anyway). */
   honorHttpOption: boolean;
+}
+
+/** What a translator reads: Services, EndpointSlices and certificate Secrets. */
+export interface KnativeLookups extends BackendLookups {
+  secret(namespace: string, name: string): V1Secret | undefined;
 }
 
 export interface IngressTranslation {
@@ -28,6 +37,9 @@ export interface IngressTranslation {
   /** Virtual hosts by route configuration name. */
   virtualHosts: Map<string, VirtualHostIR[]>;
   clusters: ClusterIR[];
+  /** SNI filter chains for the external and the internal HTTPS listeners. */
+  tlsChains: { external: TlsChainIR[]; internal: TlsChainIR[] };
+  secrets: SecretIR[];
 }
 
 export type IngressResult = { translation: IngressTranslation } | { problem: { reason: string; message: string } };
@@ -90,7 +102,7 @@ function headerMatches(path: HTTPIngressPath, field: string): HeaderMatchIR[] {
 interface Backends {
   clusters: Map<string, ClusterIR>;
   http2Allowed: boolean;
-  lookups: BackendLookups;
+  lookups: KnativeLookups;
 }
 
 function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends): RouteIR {
@@ -140,7 +152,35 @@ function ruleHosts(rule: IngressRule, field: string, clusterDomain: string): str
   return expandedHosts(hosts, clusterDomain);
 }
 
-export function translateIngress(ingress: KnativeIngress, hash: string, lookups: BackendLookups, options: KnativeOptions): IngressResult {
+/**
+ * One SNI filter chain per Secret, with the TLS hosts its entries name that the KIngress's own
+ * rules serve: ExternalIP hosts on the external HTTPS listener, ClusterLocal ones on the internal.
+ */
+function tlsChains(ingress: KnativeIngress, lookups: KnativeLookups, visibilityOf: Map<string, Set<'external' | 'internal'>>): Pick<IngressTranslation, 'tlsChains' | 'secrets'> {
+  const chains = { external: new Map<string, string[]>(), internal: new Map<string, string[]>() };
+  const secrets = new Map<string, SecretIR>();
+  const claimed = new Set<string>();
+  for (const [index, entry] of (ingress.spec.tls ?? []).entries()) {
+    const field = `spec.tls[${index}]`;
+    const namespace = entry.secretNamespace || ingress.metadata?.namespace || '';
+    const name = entry.secretName ?? '';
+    const result = tlsSecret(lookups.secret(namespace, name), namespace, name);
+    if ('problem' in result) throw new Refusal(result.problem.includes('does not exist') ? 'SecretNotFound' : 'InvalidSecret', `${field}: ${result.problem}`);
+    secrets.set(result.secret.name, result.secret);
+    for (const host of entry.hosts ?? []) {
+      for (const visibility of visibilityOf.get(host) ?? []) {
+        // A host takes the first entry that names it; Envoy refuses two chains for one name.
+        if (claimed.has(`${visibility} ${host}`)) continue;
+        claimed.add(`${visibility} ${host}`);
+        chains[visibility].set(result.secret.name, [...(chains[visibility].get(result.secret.name) ?? []), host]);
+      }
+    }
+  }
+  const toChains = (bySecret: Map<string, string[]>) => [...bySecret].map(([secret, serverNames]) => ({ serverNames: serverNames.sort(), secret }));
+  return { tlsChains: { external: toChains(chains.external), internal: toChains(chains.internal) }, secrets: [...secrets.values()] };
+}
+
+export function translateIngress(ingress: KnativeIngress, hash: string, lookups: KnativeLookups, options: KnativeOptions): IngressResult {
   const key = ingressKey(ingress);
   const backends: Backends = {
     clusters: new Map(),
@@ -149,6 +189,8 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
   };
   const virtualHosts = new Map<string, VirtualHostIR[]>();
   const redirected = options.honorHttpOption && ingress.spec.httpOption === 'Redirected';
+  // Which HTTPS listener each host of the rules is served on, for the TLS entries.
+  const visibilityOf = new Map<string, Set<'external' | 'internal'>>();
   try {
     for (const [ruleIndex, rule] of (ingress.spec.rules ?? []).entries()) {
       const field = `spec.rules[${ruleIndex}]`;
@@ -167,11 +209,14 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
         // Redirected: plain HTTP answers 301 to https, except ACME challenges, which must reach their solver.
         const acme = routes.filter((route) => route.prefix.startsWith(acmePrefix));
         add(options.externalRoutes, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }] } : plain);
+        add(options.externalTlsRoutes, plain);
       }
+      for (const host of rule.hosts ?? []) visibilityOf.set(host, new Set([...(visibilityOf.get(host) ?? []), external ? 'external' : 'internal']));
     }
+    const tls = tlsChains(ingress, lookups, visibilityOf);
+    return { translation: { key, virtualHosts, clusters: [...backends.clusters.values()], ...tls } };
   } catch (error) {
     if (error instanceof Refusal) return { problem: { reason: error.reason, message: error.message } };
     throw error;
   }
-  return { translation: { key, virtualHosts, clusters: [...backends.clusters.values()] } };
 }
