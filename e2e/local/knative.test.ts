@@ -2,16 +2,17 @@
 // installed and programs: KIngresses of the installation's class, Services whose
 // EndpointSlices point at echo backends in test hosts, and requests that name their host.
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingressHash } from '../../operator/sources/knative/hash.ts';
 import type { HTTPIngressPath, IngressRule, IngressSpec, KnativeIngress } from '../../operator/sources/knative/types.ts';
+import { selfSignedCertificate, tlsSecretManifest } from '../support/certificates.ts';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { asList, serviceWithEndpoints } from '../support/endpoints.ts';
 import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
-import { sendRequest, type HttpResponse } from '../support/http.ts';
+import { sendRequest, type HttpResponse, type TlsOptions } from '../support/http.ts';
 import { gauge, installationManifest } from '../support/installations.ts';
 import { installKnativeCrds } from '../support/knative.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
@@ -42,6 +43,9 @@ describe('Knative ingress through a real Envoy', function () {
     sendRequest(`http://127.0.0.1:${ports.externalHTTP!}${path}`, { headers: { host, ...headers } });
   const internal = (path: string, host: string, headers: Record<string, string> = {}) =>
     sendRequest(`http://127.0.0.1:${ports.internalHTTP!}${path}`, { headers: { host, ...headers } });
+  const secure = (path: string, host: string, tls: TlsOptions = {}) =>
+    sendRequest(`https://127.0.0.1:${ports.externalHTTPS!}${path}`, { headers: { host }, tls: { servername: host, rejectUnauthorized: false, ...tls } });
+  const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
   const echo = (response: HttpResponse): Echo => {
     expect(response.status, response.body).to.equal(200);
     return JSON.parse(response.body) as Echo;
@@ -270,5 +274,50 @@ describe('Knative ingress through a real Envoy', function () {
     expect(await pushes('Listener')).to.equal(before.listeners);
     expect(await pushes('RouteConfiguration')).to.equal(before.routes);
     expect(await pushes('ClusterLoadAssignment')).to.be.greaterThan(before.endpoints);
+  });
+
+  it('tls: SNI picks the KIngress\'s certificate, sent to Envoy by SDS', async () => {
+    const pair = await selfSignedCertificate(['tls.example.com']);
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(tlsSecretManifest(namespace, 'tls-cert', pair)));
+    await applyIngress('tls', { tls: [{ hosts: ['tls.example.com'], secretName: 'tls-cert', secretNamespace: namespace }], rules: [rule(['tls.example.com'], [{ splits: [split('blue')] }])] });
+    await waitReady('tls');
+    const response = await eventually('the HTTPS listener to answer', () => secure('/', 'tls.example.com').catch(() => undefined));
+    expect(echo(response).backend).to.equal('blue');
+    expect(response.tls?.certificate.fingerprint256).to.equal(fingerprint(pair.cert));
+    expect(response.tls?.alpnProtocol).to.equal('http/1.1');
+  });
+
+  it('certificate rotation: a renewed Secret reaches Envoy within seconds, no restart, no listener change', async () => {
+    const before = { listeners: await pushes('Listener'), secrets: await pushes('Secret') };
+    const renewed = await selfSignedCertificate(['tls.example.com']);
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(tlsSecretManifest(namespace, 'tls-cert', renewed)));
+    await eventually('Envoy to serve the renewed certificate', async () => {
+      const response = await secure('/', 'tls.example.com');
+      return response.tls?.certificate.fingerprint256 === fingerprint(renewed.cert) ? response : undefined;
+    });
+    expect(await pushes('Listener')).to.equal(before.listeners);
+    expect(await pushes('Secret')).to.be.greaterThan(before.secrets);
+  });
+
+  it('default certificate: names no KIngress certificate claims get the installation\'s', async () => {
+    const pair = await selfSignedCertificate(['*.example.com']);
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(tlsSecretManifest(namespace, 'default-cert', pair)));
+    await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { tls: { secretRef: { namespace, name: 'default-cert' } } } })]);
+    const response = await eventually('the default certificate to be served', async () => {
+      const answer = await secure('/', 'basics.example.com').catch(() => undefined);
+      return answer?.tls?.certificate.fingerprint256 === fingerprint(pair.cert) ? answer : undefined;
+    });
+    expect(echo(response).backend).to.equal('green');
+    expect((await secure('/', 'tls.example.com')).tls?.certificate.fingerprint256).to.not.equal(fingerprint(pair.cert));
+  });
+
+  it('cipher suites: a client offering only a suite the installation does not allow is refused', async () => {
+    await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { tls: { cipherSuites: ['ECDHE-ECDSA-AES128-GCM-SHA256'], maximumVersion: '1.2' } } })]);
+    const tls12 = { maxVersion: 'TLSv1.2' as const };
+    await eventually('the disallowed suite to be refused', async () =>
+      (await secure('/', 'basics.example.com', { ...tls12, ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' }).then(() => false, () => true)) ? true : undefined);
+    const allowed = await secure('/', 'basics.example.com', { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+    expect(allowed.tls?.cipher).to.equal('ECDHE-ECDSA-AES128-GCM-SHA256');
+    expect(echo(allowed).backend).to.equal('green');
   });
 });

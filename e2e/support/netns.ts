@@ -23,6 +23,13 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
+export interface BackendOptions {
+  /** http1 (the default), h2c (HTTP/2 with prior knowledge, and HTTP/1.1, on one port) or grpc (echo.proto). */
+  protocol?: 'http1' | 'h2c' | 'grpc';
+  /** Serve over TLS with these PEM files (paths): HTTPS, h2 by ALPN, or gRPC over TLS. */
+  tls?: { cert: string; key: string };
+}
+
 export class TestHost {
   /** The namespace's name, for `ip netns exec`. */
   readonly namespace: string;
@@ -47,8 +54,11 @@ export class TestHost {
   }
 
   /** Starts the echo backend (e2e/support/backend.ts) on `port` and waits until it listens. */
-  async startBackend(name: string, port = 8080): Promise<Backend> {
-    const child = this.spawn(process.execPath, [backendScript, '--name', name, '--port', String(port), '--host', this.address]);
+  async startBackend(name: string, port = 8080, options: BackendOptions = {}): Promise<Backend> {
+    const args = [backendScript, '--name', name, '--port', String(port), '--host', this.address];
+    if (options.protocol) args.push('--protocol', options.protocol);
+    if (options.tls) args.push('--tls-cert', options.tls.cert, '--tls-key', options.tls.key);
+    const child = this.spawn(process.execPath, args);
     const output = new OutputTail();
     output.attach(child);
     await new Promise<void>((resolve, reject) => {
