@@ -27,10 +27,30 @@ describe('DeltaStream', () => {
     stream.request({ type_url: typeUrls.cluster });
     stream.request({ type_url: typeUrls.listener, resource_names_subscribe: ['*'] });
     stream.update(buildSnapshot({ [typeUrls.listener]: [fake(typeUrls.listener, 'l1')] }));
+    // Listeners follow once Envoy has answered for the clusters.
+    expect(sent.map((response) => [response.type_url, names(response)])).to.deep.equal([[typeUrls.cluster, []]]);
+    stream.request({ type_url: typeUrls.cluster, response_nonce: sent[0]!.nonce });
     expect(sent.map((response) => [response.type_url, names(response)])).to.deep.equal([
       [typeUrls.cluster, []],
       [typeUrls.listener, ['l1']],
     ]);
+  });
+
+  it('holds routes back until Envoy holds the endpoints of every cluster (warm clusters)', () => {
+    const { stream, sent, ack } = harness();
+    stream.request({ type_url: typeUrls.cluster });
+    stream.request({ type_url: typeUrls.route, resource_names_subscribe: ['r'] });
+    stream.update(buildSnapshot({
+      [typeUrls.cluster]: [fake(typeUrls.cluster, 'c1')],
+      [typeUrls.endpoint]: [fake(typeUrls.endpoint, 'c1')],
+      [typeUrls.route]: [fake(typeUrls.route, 'r')],
+    }));
+    ack(sent[0]!);
+    expect(sent.map((response) => response.type_url)).to.deep.equal([typeUrls.cluster]);
+    stream.request({ type_url: typeUrls.endpoint, resource_names_subscribe: ['c1'] });
+    expect(sent[1]!.type_url).to.equal(typeUrls.endpoint);
+    ack(sent[1]!);
+    expect(sent[2]!.type_url).to.equal(typeUrls.route);
   });
 
   it('sends only what changed, and the names of what is gone', () => {
@@ -82,8 +102,10 @@ describe('DeltaStream', () => {
     stream.update(next);
     expect(names(sent[2])).to.deep.equal(['new']);
     expect(sent[2]!.removed_resources).to.deep.equal([]);
-    expect(sent[3]!.type_url).to.equal(typeUrls.route);
+    // The route moves only once Envoy holds the new cluster.
+    expect(sent).to.have.length(3);
     ack(sent[2]!);
+    expect(sent[3]!.type_url).to.equal(typeUrls.route);
     ack(sent[3]!);
     expect(sent[4]!.removed_resources).to.deep.equal(['old']);
     ack(sent[4]!);

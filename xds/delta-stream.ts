@@ -109,11 +109,30 @@ export class DeltaStream extends StreamBase<DeltaDiscoveryResponse> {
     return !state.inFlight && !state.owed && rejected.length === 0 && changed.length === 0 && removed.length === 0;
   }
 
+  /**
+   * Whether Envoy holds every cluster it should and the endpoints of each: routes and
+   * listeners wait for that, so that a route never reaches Envoy before its cluster is warm.
+   */
+  private clustersWarm(): boolean {
+    const clusters = this.states.get(typeUrls.cluster);
+    if (!clusters) return true;
+    if (clusters.inFlight || clusters.owed) return false;
+    // Removals wait for the routes instead, so they do not count here.
+    if (this.diff(typeUrls.cluster, clusters).changed.length > 0) return false;
+    const assignments = this.snapshot?.types.get(typeUrls.endpoint)?.resources ?? new Map<string, Resource>();
+    const endpoints = this.states.get(typeUrls.endpoint);
+    return [...clusters.held.keys()].every((name) => {
+      const assignment = assignments.get(name);
+      return !assignment || endpoints?.held.get(name) === assignment.hash;
+    });
+  }
+
   protected pump(): void {
     if (!this.snapshot) return;
     for (const typeUrl of pushOrder) {
       const state = this.states.get(typeUrl);
       if (!state || state.inFlight) continue;
+      if ((typeUrl === typeUrls.listener || typeUrl === typeUrls.route) && !this.clustersWarm()) continue;
       const { changed, removed: gone } = this.diff(typeUrl, state);
       let removed = gone;
       // Keep removed clusters until listeners and routes have moved off them.

@@ -22,14 +22,34 @@ function harness() {
 const names = (response: DiscoveryResponse | undefined) => response?.resources.map((any) => any.value.toString()) ?? [];
 
 describe('SotwStream', () => {
-  it('sends the types Envoy asked for in protocol order, without waiting for each answer', () => {
-    const { stream, sent } = harness();
+  it('sends the types Envoy asked for in protocol order; listeners wait until the clusters are acknowledged', () => {
+    const { stream, sent, ack } = harness();
     // Envoy asks for listeners and clusters before the stream has a snapshot.
     stream.request({ type_url: typeUrls.listener });
     stream.request({ type_url: typeUrls.cluster });
     stream.update(buildSnapshot({ [typeUrls.cluster]: [fake(typeUrls.cluster, 'c1')], [typeUrls.listener]: [fake(typeUrls.listener, 'l1')] }));
+    expect(sent.map((response) => response.type_url)).to.deep.equal([typeUrls.cluster]);
+    ack(sent[0]!);
     expect(sent.map((response) => response.type_url)).to.deep.equal([typeUrls.cluster, typeUrls.listener]);
     expect(names(sent[1])).to.deep.equal(['l1']);
+  });
+
+  it('holds routes back until Envoy holds the endpoints of every cluster (warm clusters)', () => {
+    const { stream, sent, ack } = harness();
+    stream.request({ type_url: typeUrls.cluster });
+    stream.request({ type_url: typeUrls.route, resource_names: ['r'] });
+    stream.update(buildSnapshot({
+      [typeUrls.cluster]: [fake(typeUrls.cluster, 'c1')],
+      [typeUrls.endpoint]: [fake(typeUrls.endpoint, 'c1')],
+      [typeUrls.route]: [fake(typeUrls.route, 'r')],
+    }));
+    ack(sent[0]!);
+    // The cluster is accepted but Envoy has not asked for its endpoints yet.
+    expect(sent.map((response) => response.type_url)).to.deep.equal([typeUrls.cluster]);
+    stream.request({ type_url: typeUrls.endpoint, resource_names: ['c1'] });
+    expect(sent[1]!.type_url).to.equal(typeUrls.endpoint);
+    ack(sent[1]!, ['c1']);
+    expect(sent[2]!.type_url).to.equal(typeUrls.route);
   });
 
   it('tells ACK from NACK, and ignores an answer to an older push', () => {
@@ -79,11 +99,12 @@ describe('SotwStream', () => {
     ack(sent[1]!, ['r']);
     // The route moves to a new cluster; the old one goes.
     stream.update(buildSnapshot({ [typeUrls.cluster]: [fake(typeUrls.cluster, 'new')], [typeUrls.route]: [fake(typeUrls.route, 'r', 'to-new')] }));
-    // First the new cluster beside the old one, then the route moved to it.
+    // First the new cluster beside the old one; once Envoy has it, the route moves to it.
     expect(sent[2]!.type_url).to.equal(typeUrls.cluster);
     expect(names(sent[2])).to.deep.equal(['new', 'old']);
-    expect(sent[3]!.type_url).to.equal(typeUrls.route);
+    expect(sent).to.have.length(3);
     ack(sent[2]!);
+    expect(sent[3]!.type_url).to.equal(typeUrls.route);
     expect(sent).to.have.length(4);
     // Only once Envoy has the new route does the old cluster go.
     ack(sent[3]!, ['r']);

@@ -100,11 +100,30 @@ export class SotwStream extends StreamBase<DiscoveryResponse> {
     this.reportIfSynced([...this.states.keys()], (typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted);
   }
 
+  /**
+   * Whether Envoy holds every cluster it should and the endpoints of each: routes and
+   * listeners wait for that, so that a route never reaches Envoy before its cluster is warm.
+   */
+  private clustersWarm(): boolean {
+    const clusters = this.states.get(typeUrls.cluster);
+    if (!clusters) return true;
+    if (clusters.pending || clusters.subscriptionChanged) return false;
+    // Sent may still hold removed clusters (they wait for the routes); every desired one must be there.
+    if (![...this.desired(typeUrls.cluster, clusters)].every(([name, item]) => clusters.sent.get(name)?.hash === item.hash)) return false;
+    const assignments = this.snapshot?.types.get(typeUrls.endpoint)?.resources ?? new Map<string, Resource>();
+    const endpoints = this.states.get(typeUrls.endpoint);
+    return [...clusters.sent.keys()].every((name) => {
+      const assignment = assignments.get(name);
+      return !assignment || (endpoints !== undefined && !endpoints.pending && endpoints.sent.get(name)?.hash === assignment.hash);
+    });
+  }
+
   private push(): void {
     if (!this.snapshot) return;
     for (const typeUrl of pushOrder) {
       const state = this.states.get(typeUrl);
       if (!state || state.pending) continue;
+      if ((typeUrl === typeUrls.listener || typeUrl === typeUrls.route) && !this.clustersWarm()) continue;
       let resources = this.desired(typeUrl, state);
       if (typeUrl === typeUrls.cluster) {
         // Keep removed clusters until listeners and routes have moved off them.
