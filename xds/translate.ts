@@ -102,7 +102,8 @@ export function secretResource(secret: SecretIR): object {
 function setHeaders(headers: Record<string, string> | undefined): object {
   const entries = Object.entries(headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (entries.length === 0) return {};
-  return { request_headers_to_add: entries.map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })) };
+  // Envoy reads header values as format strings: %% keeps a % literal, as the IR means it.
+  return { request_headers_to_add: entries.map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })) };
 }
 
 function headerMatcher(header: HeaderMatchIR): object {
@@ -126,7 +127,7 @@ function routeResource(route: RouteIR): object {
       direct_response: { status: route.direct.status, ...(route.direct.body === undefined ? {} : { body: { inline_string: route.direct.body } }) },
       ...(route.direct.responseHeaders
         ? {
-            response_headers_to_add: Object.entries(route.direct.responseHeaders).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ header: { key, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
+            response_headers_to_add: Object.entries(route.direct.responseHeaders).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
           }
         : {}),
     };

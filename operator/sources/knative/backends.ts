@@ -52,6 +52,8 @@ export function backendCluster(split: IngressBackendSplit, http2Allowed: boolean
     const declared = servicePortOf(service, servicePort);
     const port = typeof servicePort === 'number' ? servicePort : declared?.port;
     if (!hostname || port === undefined) return { problem: `Service ${namespace}/${name} is ExternalName but has no externalName or no port ${JSON.stringify(servicePort)}` };
+    // An undeclared port is taken as given, so it must be one.
+    if (port < 1 || port > 65_535) return { problem: `Service ${namespace}/${name} is ExternalName and ${port} is not a port number (1 to 65535)` };
     const http2 = http2Allowed && declared !== undefined && speaksH2c(declared);
     return { cluster: { name: `${namespace}/${name}/${port}/${http2 ? 'h2c' : 'http1'}`, connectTimeoutSeconds, ...(http2 ? { http2 } : {}), endpoints: [], dns: { hostname, port } } };
   }

@@ -69,6 +69,8 @@ const hostPattern = /^(\*|(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0
 const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Envoy refuses to set these on a request.
 const reservedHeaders = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te']);
+// The longest header name or value Envoy sets (HeaderValue's max_bytes).
+const maxHeaderBytes = 16_384;
 
 class Refusal extends Error {
   readonly reason: string;
@@ -84,7 +86,9 @@ function checkHeaders(headers: Record<string, string> | undefined, field: string
     if (!headerNamePattern.test(name) || reservedHeaders.has(name.toLowerCase())) {
       throw new Refusal('InvalidHeader', `${field}: "${name}" cannot be set on a request: a header name is a token (letters, digits, !#$%&'*+.^_\`|~-) and not ${[...reservedHeaders].join(', ')}`);
     }
+    if (Buffer.byteLength(name) > maxHeaderBytes) throw new Refusal('InvalidHeader', `${field}: "${name.slice(0, 40)}…" is a header name of ${Buffer.byteLength(name)} bytes; Envoy sets none over ${maxHeaderBytes}`);
     if (/[\0\r\n]/.test(value)) throw new Refusal('InvalidHeader', `${field}.${name}: a header value may not hold NUL, CR or LF`);
+    if (Buffer.byteLength(value) > maxHeaderBytes) throw new Refusal('InvalidHeader', `${field}.${name}: the value has ${Buffer.byteLength(value)} bytes; Envoy sets none over ${maxHeaderBytes}`);
   }
   return headers;
 }
@@ -110,6 +114,12 @@ function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends):
   if (!prefix.startsWith('/')) throw new Refusal('InvalidPath', `${field}.path: "${prefix}" must start with /`);
   if (path.rewriteHost !== undefined && path.rewriteHost !== '' && !hostPattern.test(path.rewriteHost)) {
     throw new Refusal('InvalidHost', `${field}.rewriteHost: "${path.rewriteHost}" is not a host name`);
+  }
+  // The CRD's range, which Knative's validation enforces; Envoy adds weights up in 32 bits.
+  for (const [index, split] of path.splits.entries()) {
+    if (split.percent !== undefined && (split.percent < 0 || split.percent > 100)) {
+      throw new Refusal('InvalidSplits', `${field}.splits[${index}].percent: ${split.percent} is not between 0 and 100`);
+    }
   }
   // One split takes everything whatever its percent; of several, those at 0% get nothing.
   const splits = path.splits.length === 1 ? path.splits.map((split) => ({ ...split, percent: 100 })) : path.splits.filter((split) => (split.percent ?? 0) > 0);
@@ -149,7 +159,12 @@ function ruleHosts(rule: IngressRule, field: string, clusterDomain: string): str
   for (const [index, host] of hosts.entries()) {
     if (!hostPattern.test(host)) throw new Refusal('InvalidHost', `${field}.hosts[${index}]: "${host}" is not a host name (a wildcard may only lead, as in *.example.com)`);
   }
-  return expandedHosts(hosts, clusterDomain);
+  // Envoy compares domains in lower case: Example.com and example.com are one domain, which
+  // only one virtual host may claim.
+  const expanded = expandedHosts(hosts.map((host) => host.toLowerCase()), clusterDomain);
+  // A virtual host needs a domain.
+  if (expanded.length === 0) throw new Refusal('InvalidHost', `${field}.hosts: Knative serves none of these hosts (it drops a host whose last label is all digits or longer than 63 characters)`);
+  return expanded;
 }
 
 /**
@@ -167,8 +182,12 @@ function tlsChains(ingress: KnativeIngress, lookups: KnativeLookups, visibilityO
     const result = tlsSecret(lookups.secret(namespace, name), namespace, name);
     if ('problem' in result) throw new Refusal(result.problem.includes('does not exist') ? 'SecretNotFound' : 'InvalidSecret', `${field}: ${result.problem}`);
     secrets.set(result.secret.name, result.secret);
-    for (const host of entry.hosts ?? []) {
-      for (const visibility of visibilityOf.get(host) ?? []) {
+    for (const [hostIndex, entryHost] of (entry.hosts ?? []).entries()) {
+      // Envoy compares server names in lower case, as it does domains.
+      const host = entryHost.toLowerCase();
+      const visibilities = visibilityOf.get(host) ?? new Set();
+      if (host === '*' && visibilities.size) throw new Refusal('InvalidHost', `${field}.hosts[${hostIndex}]: "*" cannot select a certificate: Envoy matches a server name whole or by a leading "*."`);
+      for (const visibility of visibilities) {
         // A host takes the first entry that names it; Envoy refuses two chains for one name.
         if (claimed.has(`${visibility} ${host}`)) continue;
         claimed.add(`${visibility} ${host}`);
@@ -199,7 +218,7 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
       const routes = rule.http.paths.map((path, pathIndex) => forwardRoute(path, `${field}.http.paths[${pathIndex}]`, backends));
       const domains = hosts.flatMap((host) => (host === '*' ? [host] : [host, `${host}:*`]));
       const name = `${key}/${hosts[0] ?? '*'}`;
-      const external = (rule.visibility ?? 'ExternalIP') === 'ExternalIP';
+      const external = (rule.visibility || 'ExternalIP') === 'ExternalIP';
       const plain = { name, domains, routes: [probeRoute(hash), ...byPrefixLength(routes)] };
       const add = (routeConfig: string, host: VirtualHostIR) => {
         virtualHosts.set(routeConfig, [...(virtualHosts.get(routeConfig) ?? []), host]);
@@ -211,7 +230,7 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
         add(options.externalRoutes, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }] } : plain);
         add(options.externalTlsRoutes, plain);
       }
-      for (const host of rule.hosts ?? []) visibilityOf.set(host, new Set([...(visibilityOf.get(host) ?? []), external ? 'external' : 'internal']));
+      for (const host of (rule.hosts ?? []).map((name) => name.toLowerCase())) visibilityOf.set(host, new Set([...(visibilityOf.get(host) ?? []), external ? 'external' : 'internal']));
     }
     const tls = tlsChains(ingress, lookups, visibilityOf);
     return { translation: { key, virtualHosts, clusters: [...backends.clusters.values()], ...tls } };
