@@ -12,7 +12,7 @@ import { selfSignedCertificate, tlsSecretManifest } from '../support/certificate
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { asList, serviceWithEndpoints } from '../support/endpoints.ts';
 import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
-import { sendRequest, type HttpResponse, type TlsOptions } from '../support/http.ts';
+import { grpcUnary, sendHttp2, sendRequest, websocketExchange, type HttpResponse, type TlsOptions } from '../support/http.ts';
 import { gauge, installationManifest } from '../support/installations.ts';
 import { installKnativeCrds } from '../support/knative.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
@@ -51,9 +51,15 @@ describe('Knative ingress through a real Envoy', function () {
     return JSON.parse(response.body) as Echo;
   };
 
-  /** A Service `service` in the test namespace whose endpoints are `backend`'s. */
-  const service = async (service: string, backend: string) => {
-    await kubectlOk(['apply', '-f', '-'], asList(serviceWithEndpoints(namespace, service, 80, [backends[backend]!])));
+  /** A Service `service` in the test namespace whose endpoints are `backend`'s, its port named `portName`. */
+  const service = async (service: string, backend: string, portName = 'http') => {
+    await kubectlOk(['apply', '-f', '-'], asList(serviceWithEndpoints(namespace, service, 80, [backends[backend]!], portName)));
+  };
+  /** A backend of its own on a new test host. */
+  const startBackend = async (backend: string, protocol: 'http1' | 'h2c' | 'grpc' = 'http1') => {
+    const host = await createTestHost();
+    hosts.push(host);
+    backends[backend] = await host.startBackend(backend, 8080, { protocol });
   };
 
   const split = (serviceName: string, percent?: number, appendHeaders?: Record<string, string>) => ({
@@ -108,11 +114,7 @@ describe('Knative ingress through a real Envoy', function () {
     mountSecret(tlsDirectory, secret.data);
     envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-0`, '--service-cluster', name] });
     await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
-    for (const backend of ['blue', 'green']) {
-      const host = await createTestHost();
-      hosts.push(host);
-      backends[backend] = await host.startBackend(backend);
-    }
+    for (const backend of ['blue', 'green']) await startBackend(backend);
     await service('blue', 'blue');
     await service('green', 'green');
   });
@@ -319,5 +321,108 @@ describe('Knative ingress through a real Envoy', function () {
     const allowed = await secure('/', 'basics.example.com', { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
     expect(allowed.tls?.cipher).to.equal('ECDHE-ECDSA-AES128-GCM-SHA256');
     expect(echo(allowed).backend).to.equal('green');
+  });
+
+  it('retry: a 503 from the backend reaches the client (no automatic retries)', async () => {
+    const response = await external('/?status=503', 'basics.example.com');
+    expect(response.status).to.equal(503);
+    expect(response.headers['x-backend']).to.equal('green');
+  });
+
+  it('timeout: a request that takes 10 s succeeds (no route timeout)', async function () {
+    this.timeout(60_000);
+    expect(echo(await external('/?delay=10000', 'basics.example.com')).backend).to.equal('green');
+  });
+
+  it('basics/http2: a Service port named http2 gets HTTP/2 upstream', async () => {
+    await startBackend('h2c', 'h2c');
+    await service('h2c-svc', 'h2c', 'http2');
+    await applyIngress('http2', { rules: [rule(['http2.example.com'], [{ splits: [split('h2c-svc')] }])] });
+    await waitReady('http2');
+    const seen = JSON.parse((await external('/', 'http2.example.com')).body) as { backend: string; httpVersion: string };
+    expect(seen).to.include({ backend: 'h2c', httpVersion: '2.0' });
+    // And the client may speak HTTP/2 (h2c) to the gateway too.
+    const direct = await sendHttp2(`http://127.0.0.1:${ports.externalHTTP!}/`, { authority: 'http2.example.com' });
+    expect(direct.status).to.equal(200);
+    expect(direct.httpVersion).to.equal('2.0');
+  });
+
+  it('grpc and grpc/split: gRPC calls reach a gRPC backend, split across two', async () => {
+    await startBackend('grpc-a', 'grpc');
+    await startBackend('grpc-b', 'grpc');
+    await service('grpc-a', 'grpc-a', 'h2c');
+    await service('grpc-b', 'grpc-b', 'h2c');
+    await applyIngress('grpc', { rules: [rule(['grpc.example.com'], [{ splits: [split('grpc-a', 50), split('grpc-b', 50)] }])] });
+    await waitReady('grpc');
+    const seen = new Set<string>();
+    for (let call = 0; call < 40 && seen.size < 2; call++) {
+      const reply = await grpcUnary(`127.0.0.1:${ports.externalHTTP!}`, 'hello', { authority: 'grpc.example.com' });
+      expect(reply.message).to.equal('hello');
+      seen.add(reply.backend);
+    }
+    expect([...seen].sort()).to.deep.equal(['grpc-a', 'grpc-b']);
+  });
+
+  it('websocket and websocket/split: upgrades pass through, to every split', async () => {
+    await applyIngress('websocket', { rules: [rule(['ws.example.com'], [{ splits: [split('blue', 50), split('green', 50)] }])] });
+    await waitReady('websocket');
+    const seen = new Set<string>();
+    for (let connection = 0; connection < 40 && seen.size < 2; connection++) {
+      const [reply] = await websocketExchange(`ws://127.0.0.1:${ports.externalHTTP!}/`, ['hello'], { headers: { host: 'ws.example.com' } });
+      expect(reply).to.match(/^(blue|green): hello$/);
+      seen.add(reply!.split(':')[0]!);
+    }
+    expect([...seen].sort()).to.deep.equal(['blue', 'green']);
+  });
+
+  it('update: backends rotated under continuous traffic fail no request', async function () {
+    this.timeout(120_000);
+    await service('rotating-0', 'blue');
+    await applyIngress('update', { rules: [rule(['update.example.com'], [{ splits: [split('rotating-0')] }])] });
+    await waitReady('update');
+    const traffic = { stop: false };
+    const failures: string[] = [];
+    let sent = 0;
+    const sending = (async () => {
+      while (!traffic.stop) {
+        sent += 1;
+        const answer = await external('/', 'update.example.com').catch((error: unknown) => ({ status: 0, body: String(error) }));
+        if (answer.status !== 200) failures.push(`${answer.status} ${answer.body.slice(0, 100)}`);
+      }
+    })();
+    const rotation = ['green', 'blue', 'green'];
+    for (const [index, backend] of rotation.entries()) {
+      // As Knative does: the new revision's Service first, then the KIngress, then the old Service goes.
+      await service(`rotating-${index + 1}`, backend);
+      await applyIngress('update', { rules: [rule(['update.example.com'], [{ splits: [split(`rotating-${index + 1}`)] }])] });
+      await waitReady('update');
+      await kubectlOk(['delete', 'service', `rotating-${index}`, '-n', namespace]);
+      await kubectlOk(['delete', 'endpointslice', `rotating-${index}-test-hosts`, '-n', namespace]);
+    }
+    traffic.stop = true;
+    await sending;
+    expect(failures, `${failures.length} of ${sent} failed`).to.deep.equal([]);
+    expect(sent).to.be.greaterThan(50);
+  });
+
+  // Last: PROXY protocol changes what every external connection must start with.
+  it('proxy protocol: v1 and v2, plain and TLS with SNI; the client address comes from it', async () => {
+    await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { proxyProtocol: { enabled: true } } })]);
+    const source = { address: '203.0.113.7', port: 40_000 };
+    await eventually('the external listener to expect PROXY protocol', async () =>
+      (await external('/', 'basics.example.com', {}).then((answer) => answer.status, () => 0)) !== 200 ? true : undefined);
+    for (const version of [1, 2] as const) {
+      const plain = await sendRequest(`http://127.0.0.1:${ports.externalHTTP!}/`, { headers: { host: 'basics.example.com' }, proxyProtocol: { version, source } });
+      expect(echo(plain).headers['x-forwarded-for'], `v${version}`).to.equal(source.address);
+      const overTls = await sendRequest(`https://127.0.0.1:${ports.externalHTTPS!}/`, {
+        headers: { host: 'tls.example.com' },
+        tls: { servername: 'tls.example.com', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+        proxyProtocol: { version, source },
+      });
+      expect(echo(overTls).backend, `v${version} over TLS`).to.equal('blue');
+      expect(echo(overTls).headers['x-forwarded-for']).to.equal(source.address);
+    }
+    // The internal listener is not behind the load balancer and takes plain requests.
+    expect(echo(await internal('/', 'basics.example.com')).backend).to.equal('green');
   });
 });

@@ -5,20 +5,20 @@ import type { Backend } from './netns.ts';
  * A selector-less Service and the EndpointSlice that points it at test-host backends:
  * how tests give a Service real endpoints (kwok's pod IPs are fake).
  */
-export function serviceWithEndpoints(namespace: string, name: string, port: number, backends: Backend[]): object[] {
+export function serviceWithEndpoints(namespace: string, name: string, port: number, backends: Backend[], portName = 'http'): object[] {
   return [
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace },
-      spec: { ports: [{ name: 'http', port, targetPort: backends[0]?.port ?? port, protocol: 'TCP' }] },
+      spec: { ports: [{ name: portName, port, targetPort: backends[0]?.port ?? port, protocol: 'TCP' }] },
     },
     {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
       metadata: { name: `${name}-test-hosts`, namespace, labels: { 'kubernetes.io/service-name': name, 'endpointslice.kubernetes.io/managed-by': 'portico-tests' } },
       addressType: 'IPv4',
-      ports: [{ name: 'http', port: backends[0]?.port ?? port, protocol: 'TCP' }],
+      ports: [{ name: portName, port: backends[0]?.port ?? port, protocol: 'TCP' }],
       endpoints: backends.map((backend) => ({ addresses: [backend.address], conditions: { ready: true } })),
     },
   ];
