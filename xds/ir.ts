@@ -16,6 +16,25 @@ export interface HttpOptionsIR {
   serverHeaderPassThrough?: boolean;
   /** Access log to stdout; `format` is an Envoy format string, else Envoy's default. */
   accessLog?: { format?: string };
+  /** Check every request with an external authorization service first. */
+  externalAuthorization?: ExternalAuthorizationIR;
+}
+
+export interface ExternalAuthorizationIR {
+  /** The cluster of the authorization service. */
+  cluster: string;
+  /** gRPC (envoy.service.auth.v3.Authorization) or plain HTTP checks. */
+  protocol: 'grpc' | 'http';
+  /** For http: the service's URI (scheme and authority) and the prefix checks are sent under. */
+  uri?: string;
+  pathPrefix?: string;
+  failureModeAllow: boolean;
+  timeoutSeconds: number;
+  /** Request body bytes sent along (partial bodies allowed); 0 sends none. */
+  maxRequestBytes: number;
+  packAsBytes: boolean;
+  /** Only these request headers go to the service (case-insensitive). */
+  allowedHeaders?: string[];
 }
 
 /** TLS settings every TLS filter chain of a listener shares: the installation's. */
@@ -55,6 +74,8 @@ export interface VirtualHostIR {
   name: string;
   domains: string[];
   routes: RouteIR[];
+  /** Context extensions sent with each authorization check of this host (gRPC checks). */
+  authorizationContext?: Record<string, string>;
 }
 
 /** A header a route requires: equal to `exact`, or only present when `exact` is absent. */
@@ -101,6 +122,8 @@ export interface RouteIR {
   forward?: ForwardIR;
   redirect?: HttpsRedirectIR;
   direct?: DirectResponseIR;
+  /** Skip external authorization (ACME challenges must reach their solver). */
+  skipAuthorization?: boolean;
 }
 
 export interface EndpointIR {
@@ -117,6 +140,8 @@ export interface ClusterIR {
   endpoints: EndpointIR[];
   /** Resolve this host name instead (an ExternalName Service); `endpoints` is then empty. */
   dns?: { hostname: string; port: number };
+  /** Speak TLS to the upstream, which must prove to be `serverName` (SNI unless an IP address) to `ca` (PEM) when given. */
+  tls?: { serverName: string; ca?: string };
 }
 
 /** A certificate and its key (PEM), served to Envoy by SDS under `name`. */

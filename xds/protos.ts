@@ -35,6 +35,7 @@ const resourceFiles = [
   'envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.proto',
   'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
+  'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
 ];
 
 export const typeUrls = {

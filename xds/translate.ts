@@ -1,7 +1,8 @@
 // IR → Envoy v3 resources, as plain objects in Envoy's field names (pure), and the snapshot
 // they make.
+import { isIP } from 'node:net';
 import { buildSnapshot, resource, type Snapshot } from './cache.ts';
-import type { ClusterIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, WeightedClusterIR } from './ir.ts';
+import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, WeightedClusterIR } from './ir.ts';
 import { encodeAny, typeUrls } from './protos.ts';
 
 const ads = { ads: {}, resource_api_version: 'V3' };
@@ -40,8 +41,35 @@ function connectionManager(listener: ListenerIR): object {
           }],
         }
       : {}),
-    http_filters: [{ name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') }],
+    http_filters: [
+      ...(http.externalAuthorization ? [{ name: extAuthzFilter, typed_config: externalAuthorization(http.externalAuthorization) }] : []),
+      { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') },
+    ],
   };
+}
+
+const extAuthzFilter = 'envoy.filters.http.ext_authz';
+
+function externalAuthorization(authz: ExternalAuthorizationIR): object {
+  const timeout = duration(authz.timeoutSeconds);
+  const service =
+    authz.protocol === 'grpc'
+      ? { grpc_service: { envoy_grpc: { cluster_name: authz.cluster }, timeout, initial_metadata: [{ key: 'client', value: 'kourier' }] } }
+      : { http_service: { server_uri: { uri: authz.uri ?? `http://${authz.cluster}`, cluster: authz.cluster, timeout }, ...(authz.pathPrefix ? { path_prefix: authz.pathPrefix } : {}) } };
+  return typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', {
+    ...service,
+    transport_api_version: 'V3',
+    failure_mode_allow: authz.failureModeAllow,
+    ...(authz.maxRequestBytes > 0
+      ? { with_request_body: { max_request_bytes: authz.maxRequestBytes, allow_partial_message: true, pack_as_bytes: authz.packAsBytes } }
+      : {}),
+    ...(authz.allowedHeaders?.length ? { allowed_headers: { patterns: authz.allowedHeaders.map((header) => ({ exact: header, ignore_case: true })) } } : {}),
+  });
+}
+
+/** Per-route or per-host settings of the authorization filter. */
+function authorizationOverride(settings: object): object {
+  return { typed_per_filter_config: { [extAuthzFilter]: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', settings) } };
 }
 
 const tlsVersions = { '1.2': 'TLSv1_2', '1.3': 'TLSv1_3' } as const;
@@ -118,7 +146,7 @@ function weightedCluster(split: WeightedClusterIR): object {
 
 function routeResource(route: RouteIR): object {
   const match = { prefix: route.prefix, ...(route.headers?.length ? { headers: route.headers.map(headerMatcher) } : {}) };
-  const named = route.name === undefined ? {} : { name: route.name };
+  const named = { ...(route.name === undefined ? {} : { name: route.name }), ...(route.skipAuthorization ? authorizationOverride({ disabled: true }) : {}) };
   if (route.redirect) return { ...named, match, redirect: { https_redirect: true } };
   if (route.direct) {
     return {
@@ -153,7 +181,12 @@ export function routeConfigResource(config: RouteConfigIR): object {
   return {
     name: config.name,
     // Envoy answers 404 for a host or path no route matches.
-    virtual_hosts: config.virtualHosts.map((host) => ({ name: host.name, domains: host.domains, routes: host.routes.map(routeResource) })),
+    virtual_hosts: config.virtualHosts.map((host) => ({
+      name: host.name,
+      domains: host.domains,
+      routes: host.routes.map(routeResource),
+      ...(host.authorizationContext ? authorizationOverride({ check_settings: { context_extensions: host.authorizationContext } }) : {}),
+    })),
     // A route to a cluster Envoy lacks answers 404 instead of being rejected.
     validate_clusters: { value: false },
   };
@@ -169,10 +202,27 @@ export function clusterResource(cluster: ClusterIR): object {
         },
       }
     : { type: 'EDS', eds_cluster_config: { eds_config: ads } };
+  const tls = cluster.tls;
   return {
     name: cluster.name,
     ...discovery,
     connect_timeout: duration(cluster.connectTimeoutSeconds),
+    ...(tls
+      ? {
+          transport_socket: {
+            name: 'envoy.transport_sockets.tls',
+            typed_config: typed('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', {
+              ...(isIP(tls.serverName) ? {} : { sni: tls.serverName }),
+              common_tls_context: {
+                ...(cluster.http2 ? { alpn_protocols: ['h2'] } : {}),
+                ...(tls.ca
+                  ? { validation_context: { trusted_ca: { inline_string: tls.ca }, match_typed_subject_alt_names: [{ san_type: isIP(tls.serverName) ? 'IP_ADDRESS' : 'DNS', matcher: { exact: tls.serverName } }] } }
+                  : {}),
+              },
+            }),
+          },
+        }
+      : {}),
     ...(cluster.http2
       ? {
           typed_extension_protocol_options: {

@@ -80,6 +80,7 @@ export interface GatewayInstallationSpec {
     timeout: string;
     pathPrefix?: string;
     packAsBytes: boolean;
+    allowedHeaders?: string[];
   };
   proxyProtocol: { enabled: boolean };
   service: {

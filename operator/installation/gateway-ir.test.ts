@@ -34,4 +34,13 @@ describe('installationIR', () => {
     expect(ir.listeners.filter((listener) => listener.proxyProtocol).map((listener) => listener.name)).to.deep.equal(['listener_8080']);
     expect(ir.listeners[1]!.http).to.deep.equal({ streamIdleTimeoutSeconds: 300, idleTimeoutSeconds: 90, trustedHops: 2, useRemoteAddress: true, serverHeaderPassThrough: true });
   });
+
+  it('checks requests with the authorization service: gRPC over h2c, or HTTP(S) under a prefix', () => {
+    const grpc = installationIR(installation({ externalAuthorization: { host: 'authz.auth:9000' } }));
+    expect(grpc.clusters).to.deep.equal([{ name: 'extAuthz', connectTimeoutSeconds: 5, http2: true, endpoints: [], dns: { hostname: 'authz.auth', port: 9000 } }]);
+    expect(grpc.listeners[0]!.http?.externalAuthorization).to.deep.include({ cluster: 'extAuthz', protocol: 'grpc', failureModeAllow: false, timeoutSeconds: 2, maxRequestBytes: 8192 });
+    const https = installationIR(installation({ externalAuthorization: { host: 'authz.auth:8443', protocol: 'https', pathPrefix: '/check', allowedHeaders: ['cookie'] } }));
+    expect(https.clusters[0]).to.deep.include({ tls: { serverName: 'authz.auth' } });
+    expect(https.listeners[0]!.http?.externalAuthorization).to.deep.include({ protocol: 'http', uri: 'https://authz.auth:8443', pathPrefix: '/check', allowedHeaders: ['cookie'] });
+  });
 });

@@ -4,7 +4,7 @@
 // Ingress and Gateway API translators add virtual hosts and clusters to it.
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { durationSeconds } from '../api/duration.ts';
-import type { GatewayIR, HttpOptionsIR, ListenerIR, TlsChainIR } from '../../xds/ir.ts';
+import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HttpOptionsIR, ListenerIR, TlsChainIR } from '../../xds/ir.ts';
 
 export const externalRoutes = 'external_services';
 export const internalRoutes = 'internal_services';
@@ -14,6 +14,42 @@ export const externalTlsRoutes = 'external_tls_services';
 /** One listener name per port, with the address's position appended when there are several addresses. */
 function listenerName(port: number, addressCount: number, index: number): string {
   return addressCount === 1 ? `listener_${port}` : `listener_${port}_${index}`;
+}
+
+/** Kourier's name for the authorization service's cluster. */
+export const externalAuthorizationCluster = 'extAuthz';
+
+/** The authorization filter's settings, from spec.externalAuthorization. */
+function externalAuthorization(installation: GatewayInstallation): ExternalAuthorizationIR | undefined {
+  const authz = installation.spec.externalAuthorization;
+  if (!authz) return undefined;
+  return {
+    cluster: externalAuthorizationCluster,
+    protocol: authz.protocol === 'grpc' ? 'grpc' : 'http',
+    ...(authz.protocol === 'grpc' ? {} : { uri: `${authz.protocol}://${authz.host}` }),
+    ...(authz.pathPrefix ? { pathPrefix: authz.pathPrefix } : {}),
+    failureModeAllow: authz.failureModeAllow,
+    timeoutSeconds: durationSeconds(authz.timeout),
+    maxRequestBytes: authz.maxRequestBytes,
+    packAsBytes: authz.packAsBytes,
+    ...(authz.allowedHeaders?.length ? { allowedHeaders: authz.allowedHeaders } : {}),
+  };
+}
+
+/** The authorization service as a cluster: resolved by DNS, HTTP/2 for gRPC, TLS for https. */
+function externalAuthorizationClusters(installation: GatewayInstallation): ClusterIR[] {
+  const authz = installation.spec.externalAuthorization;
+  if (!authz) return [];
+  const colon = authz.host.lastIndexOf(':');
+  const hostname = authz.host.slice(0, colon);
+  return [{
+    name: externalAuthorizationCluster,
+    connectTimeoutSeconds: 5,
+    ...(authz.protocol === 'grpc' ? { http2: true } : {}),
+    endpoints: [],
+    dns: { hostname, port: Number(authz.host.slice(colon + 1)) },
+    ...(authz.protocol === 'https' ? { tls: { serverName: hostname } } : {}),
+  }];
 }
 
 /** The HTTP connection manager settings every listener of the installation shares. */
@@ -27,6 +63,7 @@ export function httpOptions(installation: GatewayInstallation): HttpOptionsIR {
     ...(network.useRemoteAddress || proxyProtocol.enabled ? { useRemoteAddress: true } : {}),
     ...(network.disableServerHeader ? { serverHeaderPassThrough: true } : {}),
     ...(accessLog.enabled ? { accessLog: accessLog.format ? { format: accessLog.format } : {} } : {}),
+    ...(installation.spec.externalAuthorization ? { externalAuthorization: externalAuthorization(installation) } : {}),
   };
 }
 
@@ -54,7 +91,7 @@ export function installationIR(installation: GatewayInstallation): GatewayIR {
       { name: internalRoutes, virtualHosts: [] },
       { name: externalTlsRoutes, virtualHosts: [] },
     ],
-    clusters: [],
+    clusters: externalAuthorizationClusters(installation),
   };
 }
 

@@ -4,7 +4,7 @@
 import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { GatewayIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
 import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
-import { httpsListeners } from '../../installation/gateway-ir.ts';
+import { externalAuthorizationCluster, httpsListeners } from '../../installation/gateway-ir.ts';
 import { comesFirst } from '../../installation/reconciler.ts';
 import { tlsSecret } from '../tls-secret.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
@@ -95,7 +95,11 @@ export class KnativeSource {
     const mine = served
       ? this.caches.ingresses.list().filter((ingress) => ingress.metadata?.annotations?.[ingressClassAnnotation] === installation.spec.knative.ingressClass)
       : [];
-    const options: KnativeOptions = { ...this.options, honorHttpOption: installation.spec.knative.honorHTTPOption };
+    const options: KnativeOptions = {
+      ...this.options,
+      honorHttpOption: installation.spec.knative.honorHTTPOption,
+      authorizationContext: installation.spec.externalAuthorization !== undefined,
+    };
     const used = new Set<string>();
     const lookups: KnativeLookups = {
       service: (namespace, service) => {
@@ -125,6 +129,12 @@ export class KnativeSource {
       }
     }
     const listeners = [...ir.listeners, ...httpsListeners(installation, { external, internal: tlsChains.internal })];
+    // An https authorization service is verified with the installation's upstream authority.
+    const authority = installation.spec.tls.upstreamCASecretRef;
+    const ca = authority && installation.spec.externalAuthorization?.protocol === 'https' ? lookups.secret(authority.namespace, authority.name)?.data?.['ca.crt'] : undefined;
+    const clusters = ca
+      ? ir.clusters.map((cluster) => (cluster.name === externalAuthorizationCluster && cluster.tls ? { ...cluster, tls: { ...cluster.tls, ca: Buffer.from(ca, 'base64').toString() } } : cluster))
+      : ir.clusters;
 
     this.forget(name);
     const members = new Set<string>();
@@ -136,7 +146,7 @@ export class KnativeSource {
     }
     this.members.set(name, members);
     for (const service of used) this.users.set(service, new Set([...(this.users.get(service) ?? []), name]));
-    return { ...ir, listeners, ...(secrets.length ? { secrets: secrets.sort((a, b) => (a.name < b.name ? -1 : 1)) } : {}) };
+    return { ...ir, listeners, clusters, ...(secrets.length ? { secrets: secrets.sort((a, b) => (a.name < b.name ? -1 : 1)) } : {}) };
   }
 
   /** Records that the installation's snapshot `version` holds its KIngresses as last built. */

@@ -24,6 +24,8 @@ export interface KnativeOptions {
   externalTlsRoutes: string;
   /** Answer `httpOption: Redirected` with a redirect to https (off: serve plain HTTP anyway). */
   honorHttpOption: boolean;
+  /** The installation checks requests with an authorization service: tell it each host's visibility and labels. */
+  authorizationContext?: boolean;
 }
 
 /** What a translator reads: Services, EndpointSlices and certificate Secrets. */
@@ -136,6 +138,8 @@ function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends):
   return {
     prefix,
     ...(headers.length ? { headers } : {}),
+    // ACME challenges must reach their solver whatever the authorization service says.
+    ...(prefix.startsWith(acmePrefix) ? { skipAuthorization: true } : {}),
     forward: { clusters, ...(setHeaders ? { setHeaders } : {}), ...(path.rewriteHost ? { hostRewrite: path.rewriteHost } : {}) },
   };
 }
@@ -151,6 +155,8 @@ function probeRoute(hash: string): RouteIR {
     prefix: '/',
     headers: [{ name: probeHeader, exact: 'probe' }, { name: hashHeader, exact: 'override' }],
     direct: { status: 200, responseHeaders: { [hashHeader]: hash } },
+    // Knative's prober asks the gateway itself, not an application behind the authorization service.
+    skipAuthorization: true,
   };
 }
 
@@ -218,8 +224,11 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
       const routes = rule.http.paths.map((path, pathIndex) => forwardRoute(path, `${field}.http.paths[${pathIndex}]`, backends));
       const domains = hosts.flatMap((host) => (host === '*' ? [host] : [host, `${host}:*`]));
       const name = `${key}/${hosts[0] ?? '*'}`;
-      const external = (rule.visibility || 'ExternalIP') === 'ExternalIP';
-      const plain = { name, domains, routes: [probeRoute(hash), ...byPrefixLength(routes)] };
+      const visibility = rule.visibility || 'ExternalIP';
+      const external = visibility === 'ExternalIP';
+      // Kourier's context extensions: the client, the visibility and the KIngress's labels.
+      const context = options.authorizationContext ? { authorizationContext: { ...ingress.metadata?.labels, client: 'kourier', visibility } } : {};
+      const plain = { name, domains, routes: [probeRoute(hash), ...byPrefixLength(routes)], ...context };
       const add = (routeConfig: string, host: VirtualHostIR) => {
         virtualHosts.set(routeConfig, [...(virtualHosts.get(routeConfig) ?? []), host]);
       };
@@ -227,7 +236,7 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
       if (external) {
         // Redirected: plain HTTP answers 301 to https, except ACME challenges, which must reach their solver.
         const acme = routes.filter((route) => route.prefix.startsWith(acmePrefix));
-        add(options.externalRoutes, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }] } : plain);
+        add(options.externalRoutes, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }], ...context } : plain);
         add(options.externalTlsRoutes, plain);
       }
       for (const host of (rule.hosts ?? []).map((name) => name.toLowerCase())) visibilityOf.set(host, new Set([...(visibilityOf.get(host) ?? []), external ? 'external' : 'internal']));

@@ -25,6 +25,8 @@ interface CaseInput {
   services: V1Service[];
   endpointSlices: V1EndpointSlice[];
   secrets?: V1Secret[];
+  /** Options of this case beside the defaults. */
+  options?: Partial<KnativeOptions>;
 }
 
 /** Lookups over plain lists, as the informers' caches answer them. */
@@ -56,7 +58,7 @@ export function knativeCase(name: string): Assembly {
     input.ingresses.map((ingress) => ({
       key: ingressKey(ingress),
       createdAt: ingress.metadata?.creationTimestamp ? String(ingress.metadata.creationTimestamp) : '',
-      result: translateIngress(ingress, ingressHash(ingress), lookups, knativeOptions),
+      result: translateIngress(ingress, ingressHash(ingress), lookups, { ...knativeOptions, ...input.options }),
     })),
   );
 }
