@@ -3,22 +3,17 @@
 // EndpointSlices point at echo backends in test hosts, and requests that name their host.
 import { expect } from 'chai';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ingressHash } from '../../operator/sources/knative/hash.ts';
 import type { HTTPIngressPath, IngressRule, IngressSpec, KnativeIngress } from '../../operator/sources/knative/types.ts';
 import { selfSignedCertificate, tlsSecretManifest } from '../support/certificates.ts';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
 import { asList, serviceWithEndpoints } from '../support/endpoints.ts';
-import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { grpcUnary, sendHttp2, sendRequest, websocketExchange, type HttpResponse, type TlsOptions } from '../support/http.ts';
-import { gauge, installationManifest } from '../support/installations.ts';
+import { startGateway, type Gateway } from '../support/gateway.ts';
+import { gauge } from '../support/installations.ts';
 import { installKnativeCrds } from '../support/knative.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
-import { runOperator, type RunningOperator } from '../support/operator.ts';
-import { eventually, freePort } from '../support/processes.ts';
-import { mountSecret } from '../support/secret-volume.ts';
+import { eventually } from '../support/processes.ts';
 
 interface Echo {
   backend: string;
@@ -31,9 +26,7 @@ describe('Knative ingress through a real Envoy', function () {
   const name = `kn-${randomBytes(3).toString('hex')}`;
   const ingressClass = `${name}.ingress.networking.knative.dev`;
   let namespace: string;
-  let operator: RunningOperator | undefined;
-  let envoy: EnvoyProcess | undefined;
-  let tlsDirectory: string;
+  let gateway: Gateway | undefined;
   const hosts: TestHost[] = [];
   const backends: Record<string, Backend> = {};
   const ports: Record<string, number> = {};
@@ -86,7 +79,7 @@ describe('Knative ingress through a real Envoy', function () {
   const waitReady = async (ingressName: string) => {
     await kubectlOk(['wait', '--for=condition=Ready', `${kingress}/${ingressName}`, '-n', namespace, '--timeout=60s']);
   };
-  const pushes = async (type: string) => gauge((await operator!.process.get('/metrics')).body, `portico_xds_pushes_total{installation="${name}",type="${type}"}`) ?? 0;
+  const pushes = async (type: string) => gauge((await gateway!.operator.process.get('/metrics')).body, `portico_xds_pushes_total{installation="${name}",type="${type}"}`) ?? 0;
 
   before(async function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes
@@ -94,40 +87,19 @@ describe('Knative ingress through a real Envoy', function () {
     await installCrds();
     await installKnativeCrds();
     namespace = await createNamespace('kn-apps');
-    const xdsPort = await freePort();
-    tlsDirectory = mkdtempSync(join(tmpdir(), 'portico-kn-'));
-    operator = await runOperator(undefined, [
-      '--xds-listen', `127.0.0.1:${xdsPort}`,
-      '--xds-address', `127.0.0.1:${xdsPort}`,
-      '--envoy-admin-port', String(await freePort()),
-      '--envoy-xds-tls-dir', tlsDirectory,
-    ]);
-    for (const port of ['externalHTTP', 'internalHTTP', 'externalHTTPS', 'internalHTTPS', 'probeHTTP', 'probeHTTPS', 'metrics']) ports[port] = await freePort();
-    await kubectlOk(['apply', '-f', '-'], JSON.stringify(installationManifest(name, {
-      namespace: `gw-${name}`,
-      knative: { ingressClass },
-      listeners: { addresses: ['127.0.0.1'], ports },
-    })));
-    await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=60s']);
-    const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);
-    const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };
-    mountSecret(tlsDirectory, secret.data);
-    envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-0`, '--service-cluster', name] });
-    await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
+    gateway = await startGateway(name, { knative: { ingressClass } });
+    Object.assign(ports, gateway.ports);
     for (const backend of ['blue', 'green']) await startBackend(backend);
     await service('blue', 'blue');
     await service('green', 'green');
   });
 
   after(async () => {
-    if (process.env.PORTICO_DEBUG) process.stderr.write(operator?.process.output.text() ?? '');
-    await envoy?.stop();
+    if (process.env.PORTICO_DEBUG) process.stderr.write(gateway?.operator.process.output.text() ?? '');
     await kubectl(['delete', kingress, '--all', '-n', namespace, '--wait=true', '--timeout=60s']);
-    await kubectl(['delete', 'gwi', name, '--ignore-not-found', '--wait=true', '--timeout=60s']);
-    await operator?.stop();
+    await gateway?.stop();
     for (const host of hosts) await host.destroy();
     await deleteNamespace(namespace);
-    rmSync(tlsDirectory, { recursive: true, force: true });
   });
 
   it('basics: serves a host once its KIngress is Ready, and says where in status', async () => {
@@ -149,6 +121,43 @@ describe('Knative ingress through a real Envoy', function () {
     const response = await external('/healthz', 'basics.example.com', { 'K-Network-Probe': 'probe', 'K-Network-Hash': 'override' });
     expect(response.status).to.equal(200);
     expect(response.headers['k-network-hash']).to.equal(ingressHash(ingress));
+  });
+
+  it('headers/probe: a probe with its own hash passes through to the backend, which answers it', async () => {
+    const hash = '2701a1b241db6af811992c57a5e11171847148ac3d2e1a8cc992a62f9e4fa111';
+    const response = await external('/healthz', 'basics.example.com', { 'K-Network-Probe': 'probe', 'K-Network-Hash': hash });
+    expect(response.status).to.equal(200);
+    expect(response.headers['k-network-hash']).to.equal(hash);
+    expect(response.headers['x-backend']).to.equal('blue');
+  });
+
+  it('path and percentage: each path splits by its own percentages', async () => {
+    await applyIngress('path-percent', {
+      rules: [rule(['path-percent.example.com'], [
+        { path: '/split/', splits: [split('blue', 50, { 'X-Split': 'blue' }), split('green', 50, { 'X-Split': 'green' })] },
+        { splits: [split('blue')] },
+      ])],
+    });
+    await waitReady('path-percent');
+    const answers = await Promise.all(Array.from({ length: 100 }, () => external('/split/x', 'path-percent.example.com')));
+    const green = answers.filter((answer) => echo(answer).backend === 'green').length;
+    expect(Math.abs(green - 50), `${green}/100 to green`).to.be.at.most(20);
+    for (let index = 0; index < 10; index++) expect(echo(await external('/other', 'path-percent.example.com')).backend).to.equal('blue');
+  });
+
+  it('visibility/split and visibility/path: a ClusterLocal rule with paths and splits, internal only', async () => {
+    await applyIngress('local-paths', {
+      rules: [rule(['local-paths.kn-apps.svc.cluster.local'], [
+        { path: '/green/', splits: [split('green')] },
+        { splits: [split('blue', 50), split('green', 50)] },
+      ], 'ClusterLocal')],
+    });
+    await waitReady('local-paths');
+    expect((await external('/green/', 'local-paths.kn-apps.svc.cluster.local')).status).to.equal(404);
+    expect(echo(await internal('/green/x', 'local-paths.kn-apps')).backend).to.equal('green');
+    const seen = new Set<string>();
+    for (let index = 0; index < 40 && seen.size < 2; index++) seen.add(echo(await internal('/', 'local-paths.kn-apps.svc')).backend);
+    expect([...seen].sort()).to.deep.equal(['blue', 'green']);
   });
 
   it('headers: path-level and split-level headers replace what the client sent', async () => {
@@ -421,6 +430,13 @@ describe('Knative ingress through a real Envoy', function () {
       });
       expect(echo(overTls).backend, `v${version} over TLS`).to.equal('blue');
       expect(echo(overTls).headers['x-forwarded-for']).to.equal(source.address);
+      // Without SNI the default certificate answers, and the Host header picks the route.
+      const withoutSni = await sendRequest(`https://127.0.0.1:${ports.externalHTTPS!}/`, {
+        headers: { host: 'basics.example.com' },
+        tls: { servername: '', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+        proxyProtocol: { version, source },
+      });
+      expect(echo(withoutSni).backend, `v${version} over TLS without SNI`).to.equal('green');
     }
     // The internal listener is not behind the load balancer and takes plain requests.
     expect(echo(await internal('/', 'basics.example.com')).backend).to.equal('green');

@@ -116,7 +116,9 @@ async function answer(request: IncomingMessage | Http2ServerRequest, response: R
     remoteAddress: socket.remoteAddress,
     tls: tls ? tlsEcho(socket as TLSSocket) : undefined,
   };
-  response.writeHead(status, { 'content-type': 'application/json', 'x-backend': name });
+  // Knative's data-plane contract, as its queue-proxy keeps it: a probe gets its hash back.
+  const probeHash = request.headers['k-network-probe'] === 'probe' ? request.headers['k-network-hash'] : undefined;
+  response.writeHead(status, { 'content-type': 'application/json', 'x-backend': name, ...(typeof probeHash === 'string' ? { 'k-network-hash': probeHash } : {}) });
   response.end(JSON.stringify(echo));
 }
 

@@ -11,6 +11,7 @@ import { GiveUp, OutputTail, eventually, runOrThrow, terminate } from './process
  */
 
 const backendScript = fileURLToPath(new URL('./backend.ts', import.meta.url));
+const authzScript = fileURLToPath(new URL('./authz-server.ts', import.meta.url));
 const namePrefix = 'portico-';
 let created = 0;
 const live = new Set<TestHost>();
@@ -55,10 +56,22 @@ export class TestHost {
 
   /** Starts the echo backend (e2e/support/backend.ts) on `port` and waits until it listens. */
   async startBackend(name: string, port = 8080, options: BackendOptions = {}): Promise<Backend> {
-    const args = [backendScript, '--name', name, '--port', String(port), '--host', this.address];
+    const args = ['--name', name];
     if (options.protocol) args.push('--protocol', options.protocol);
     if (options.tls) args.push('--tls-cert', options.tls.cert, '--tls-key', options.tls.key);
-    const child = this.spawn(process.execPath, args);
+    return this.startServer(name, backendScript, port, args);
+  }
+
+  /** Starts the test authorization service (e2e/support/authz-server.ts), gRPC or HTTP, over TLS with `tls`. */
+  async startAuthorizationServer(protocol: 'grpc' | 'http', port = 9000, tls?: { cert: string; key: string }): Promise<Backend> {
+    const args = ['--protocol', protocol];
+    if (tls) args.push('--tls-cert', tls.cert, '--tls-key', tls.key);
+    return this.startServer(`authz-${protocol}`, authzScript, port, args);
+  }
+
+  /** Runs a server script in the namespace on this host's address and waits for its `listening` line. */
+  private async startServer(name: string, script: string, port: number, args: string[]): Promise<Backend> {
+    const child = this.spawn(process.execPath, [script, '--port', String(port), '--host', this.address, ...args]);
     const output = new OutputTail();
     output.attach(child);
     await new Promise<void>((resolve, reject) => {
