@@ -137,8 +137,16 @@ export class KubeClient {
       request.on('error', reject);
       request.end(payload);
     });
-    const parsed: unknown = text ? JSON.parse(text) : {};
-    if (status >= 400) throw new ApiError(method, path, status, parsed as { message?: string; reason?: string });
-    return parsed as T;
+    if (status >= 400) {
+      // Errors are usually a Status object; a path the apiserver does not serve answers plain text ("404 page not found").
+      let body: { message?: string; reason?: string } = { message: text.trim() };
+      try {
+        body = JSON.parse(text) as { message?: string; reason?: string };
+      } catch {
+        // keep the text
+      }
+      throw new ApiError(method, path, status, body);
+    }
+    return (text ? JSON.parse(text) : {}) as T;
   }
 }
