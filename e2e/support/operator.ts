@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, kubectlOk, serviceAccountKubeconfig } from './cluster.ts';
 import { GiveUp, OutputTail, eventually, terminate } from './processes.ts';
+import { clusterRules, namespaceRules, type PolicyRule } from '../../deploy/render.ts';
 
 const mainScript = fileURLToPath(new URL('../../operator/main.ts', import.meta.url));
 
@@ -99,33 +100,11 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
   }
 }
 
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
-
-const watch = ['list', 'watch'];
-// Server-side apply of an object that does not exist yet needs create as well as patch.
-const own = ['list', 'watch', 'create', 'patch', 'delete'];
-
-/** What the operator reads and writes (its ClusterRole in a cluster). */
-export const operatorRules: PolicyRule[] = [
-  { apiGroups: [''], resources: ['services'], verbs: own },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: watch },
-  { apiGroups: ['portico.dev'], resources: ['gatewayinstallations'], verbs: ['list', 'watch', 'patch'] },
-  { apiGroups: ['portico.dev'], resources: ['gatewayinstallations/status'], verbs: ['patch'] },
-  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch', 'create', 'delete'] },
-  { apiGroups: [''], resources: ['serviceaccounts', 'configmaps'], verbs: own },
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: own },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: own },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: own },
-  // get: the certificates installations name; the rest: each installation's xDS client certificate.
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', ...own] },
-  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-  { apiGroups: ['networking.internal.knative.dev'], resources: ['ingresses'], verbs: watch },
-  { apiGroups: ['networking.internal.knative.dev'], resources: ['ingresses/status'], verbs: ['patch'] },
-];
+/**
+ * What the operator reads and writes: the rules of its ClusterRole as the release installs it
+ * (deploy/clusterrole.yaml), so that a permission the code needs and the role lacks fails a test.
+ */
+export const operatorRules: PolicyRule[] = clusterRules();
 
 export interface OperatorIdentity {
   /** A kubeconfig with a token of the operator's ServiceAccount. */
@@ -137,8 +116,9 @@ export interface OperatorIdentity {
 }
 
 /**
- * A ServiceAccount `portico` in `namespace`, bound to a ClusterRole with `rules`, and a
- * kubeconfig with its token: the operator then runs with exactly those permissions.
+ * A ServiceAccount `portico` in `namespace`, bound to a ClusterRole with `rules` and to the
+ * release's leader-election Role in `namespace`, and a kubeconfig with its token: the operator
+ * then runs with exactly those permissions.
  */
 export async function operatorIdentity(namespace: string, kubeconfigFile: string, rules: PolicyRule[] = operatorRules): Promise<OperatorIdentity> {
   const role = `portico-test-${namespace}`;
@@ -149,6 +129,9 @@ export async function operatorIdentity(namespace: string, kubeconfigFile: string
   await kubectlOk(['create', 'serviceaccount', 'portico', '-n', namespace]);
   await setRules(rules);
   await kubectlOk(['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--serviceaccount=${namespace}:portico`]);
+  const leaderElection = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'portico-leader-election', namespace }, rules: namespaceRules() };
+  await kubectlOk(['apply', '-f', '-'], JSON.stringify(leaderElection));
+  await kubectlOk(['create', 'rolebinding', 'portico-leader-election', '-n', namespace, '--role=portico-leader-election', `--serviceaccount=${namespace}:portico`]);
   return {
     kubeconfig: await serviceAccountKubeconfig(namespace, 'portico', kubeconfigFile),
     setRules,

@@ -1,7 +1,8 @@
 // GatewayInstallation → the objects it owns, from the handlebars templates in templates/.
 // Pure: the same installation and settings always give the same objects.
 import type { KubernetesObject, V1Namespace } from '@kubernetes/client-node';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { compileTemplate } from './templating.ts';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -35,13 +36,8 @@ export interface RenderedInstallation {
   objects: KubernetesObject[];
 }
 
-const handlebars = Handlebars.create();
-// Every value goes into the YAML as JSON, which YAML reads as it is: no quoting mistakes.
-handlebars.registerHelper('json', (value: unknown) => new Handlebars.SafeString(JSON.stringify(value ?? null)));
-
 function template(path: string): Handlebars.TemplateDelegate {
-  const text = readFileSync(new URL(`../../templates/${path}`, import.meta.url), 'utf8');
-  return handlebars.compile(text, { noEscape: true, strict: true });
+  return compileTemplate(readFileSync(new URL(`../../templates/${path}`, import.meta.url), 'utf8'));
 }
 
 const templates = {
