@@ -38,6 +38,8 @@ describe('loadConfig', () => {
 
   it('switches leader election off, or moves its lease', () => {
     expect(loadConfig(['--leader-election=false'], {}).leaderElection).to.equal(undefined);
+    // Envoys reach the portico-xds Service of whatever namespace the operator runs in.
+    expect(loadConfig([], { POD_NAMESPACE: 'operators' }).xds.host).to.equal('portico-xds.operators.svc.cluster.local');
     expect(loadConfig(['--leader-election-namespace', 'ops'], {}).leaderElection?.namespace).to.equal('ops');
     expect(() => loadConfig(['--leader-election', 'maybe'], {})).to.throw('--leader-election: "maybe" is not true or false');
   });

@@ -63,10 +63,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   if (!levels.includes(logLevel as LevelWithSilent)) {
     throw new ConfigError(`--log-level: "${logLevel}" is not one of ${levels.join(', ')}`);
   }
-  const xdsAddress = values['xds-address'] ?? env.PORTICO_XDS_ADDRESS ?? 'portico-xds.portico-system.svc.cluster.local:18000';
+  const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'portico-system';
+  const clusterDomain = values['cluster-domain'] ?? env.PORTICO_CLUSTER_DOMAIN ?? 'cluster.local';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new ConfigError(`--cluster-domain: "${clusterDomain}" is not a DNS domain`);
+  // The portico-xds Service of the operator's own namespace, wherever it is installed (OLM picks the namespace).
+  const xdsAddress = values['xds-address'] ?? env.PORTICO_XDS_ADDRESS ?? `portico-xds.${namespace}.svc.${clusterDomain}:18000`;
   const xdsMatch = /^([A-Za-z0-9.-]+):(\d+)$/.exec(xdsAddress);
   if (!xdsMatch) throw new ConfigError(`--xds-address: "${xdsAddress}" is not host:port`);
-  const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'portico-system';
   const tlsFlag = values['xds-tls'] ?? env.PORTICO_XDS_TLS ?? 'true';
   if (tlsFlag !== 'true' && tlsFlag !== 'false') throw new ConfigError(`--xds-tls: "${tlsFlag}" is not true or false`);
   const electionFlag = values['leader-election'] ?? env.PORTICO_LEADER_ELECTION ?? 'true';
@@ -86,8 +89,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
   if (!/^[^\s]+:\d+$/.test(xdsListen)) throw new ConfigError(`--xds-listen: "${xdsListen}" is not host:port`);
   const peersService = values['peers-service'] ?? env.PORTICO_PEERS_SERVICE ?? 'portico-xds';
   if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(peersService)) throw new ConfigError(`--peers-service: "${peersService}" is not a Service name (a DNS-1035 label)`);
-  const clusterDomain = values['cluster-domain'] ?? env.PORTICO_CLUSTER_DOMAIN ?? 'cluster.local';
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) throw new ConfigError(`--cluster-domain: "${clusterDomain}" is not a DNS domain`);
   return {
     leaderElection,
     peersService,
