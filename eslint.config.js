@@ -3,7 +3,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['node_modules/', 'coverage/', '.venv/', 'bundle/', 'dist/', 'scratch/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'coverage/', '.venv/', 'bundle/manifests/', 'bundle/metadata/', 'dist/', 'scratch/', 'eslint.config.js'] },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
