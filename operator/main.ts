@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const client = new KubeClient(kubeConfig);
   const cache = new SnapshotCache();
   const xdsServerNames = [
-    ...new Set(['portico-xds', `portico-xds.${config.namespace}`, `portico-xds.${config.namespace}.svc`, `portico-xds.${config.namespace}.svc.cluster.local`, config.xds.host]),
+    ...new Set(['portico-xds', `portico-xds.${config.namespace}`, `portico-xds.${config.namespace}.svc`, `portico-xds.${config.namespace}.svc.${config.clusterDomain}`, config.xds.host]),
   ];
   const xdsTls = config.xdsTlsDirectory ? new XdsTls(client, config.namespace, xdsServerNames, log) : undefined;
   // A proxy that connects, acknowledges or rejects changes its installation's status. Envoys

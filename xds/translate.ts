@@ -127,11 +127,17 @@ export function secretResource(secret: SecretIR): object {
 }
 
 /** Headers that replace what the client sent, in a stable order. */
+/** Headers that replace what is there, in a stable order. */
+function replacingHeaders(headers: Record<string, string>): object[] {
+  return Object.entries(headers)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    // Envoy reads header values as format strings: %% keeps a % literal, as the IR means it.
+    .map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+}
+
+/** Request headers that replace what the client sent. */
 function setHeaders(headers: Record<string, string> | undefined): object {
-  const entries = Object.entries(headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (entries.length === 0) return {};
-  // Envoy reads header values as format strings: %% keeps a % literal, as the IR means it.
-  return { request_headers_to_add: entries.map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })) };
+  return headers && Object.keys(headers).length ? { request_headers_to_add: replacingHeaders(headers) } : {};
 }
 
 function headerMatcher(header: HeaderMatchIR): object {
@@ -153,11 +159,7 @@ function routeResource(route: RouteIR): object {
       ...named,
       match,
       direct_response: { status: route.direct.status, ...(route.direct.body === undefined ? {} : { body: { inline_string: route.direct.body } }) },
-      ...(route.direct.responseHeaders
-        ? {
-            response_headers_to_add: Object.entries(route.direct.responseHeaders).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
-          }
-        : {}),
+      ...(route.direct.responseHeaders ? { response_headers_to_add: replacingHeaders(route.direct.responseHeaders) } : {}),
     };
   }
   const forward = route.forward;

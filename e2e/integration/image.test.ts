@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createNamespace, deleteNamespace, installCrds, kubectlOk, localCluster } from '../support/cluster.ts';
-import { operatorIdentity, type OperatorIdentity } from '../support/operator.ts';
-import { GiveUp, OutputTail, eventually, run, runOrThrow } from '../support/processes.ts';
+import { operatorIdentity, probePort, type OperatorIdentity } from '../support/operator.ts';
+import { OutputTail, eventually, run, runOrThrow } from '../support/processes.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const buildScript = join(root, 'e2e/image/build.sh');
@@ -284,20 +284,8 @@ describe('the operator image', function () {
       const output = new OutputTail(2000);
       output.attach(child);
       const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => { resolveExit(code); }));
-      let port: number | undefined;
-      output.onLine((line) => {
-        try {
-          const record = JSON.parse(line) as { msg?: string; port?: number };
-          if (record.msg?.startsWith('serving /healthz') && record.port) port = record.port;
-        } catch {
-          // not a log record
-        }
-      });
       try {
-        const url = `http://127.0.0.1:${await eventually('the operator in the image to serve its probes', () => {
-          if (child.exitCode !== null) return Promise.reject(new GiveUp(`buildah run exited ${child.exitCode}:\n${output.text()}`));
-          return Promise.resolve(port);
-        }, 60_000, 100)}`;
+        const url = `http://127.0.0.1:${await probePort(child, output, 'the operator in the image (buildah run)', 60_000)}`;
         const ready = await eventually('/readyz to answer 200', async () => {
           const response = await fetch(`${url}/readyz`);
           return response.status === 200 ? response.text() : undefined;

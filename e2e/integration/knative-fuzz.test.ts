@@ -23,6 +23,7 @@ import type { GatewayIR } from '../../xds/ir.ts';
 import { snapshotOf, translate } from '../../xds/translate.ts';
 import { selfSignedCertificate, tlsSecretManifest, type KeyPair } from '../support/certificates.ts';
 import { envoyBinary, staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
+import { seededRandom, type Random } from '../support/random.ts';
 
 function envInteger(name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const text = process.env[name];
@@ -39,29 +40,9 @@ const seedText = `0x${seed.toString(16)}`;
 // Two Envoy validations at a time: the machine is small and shared.
 const parallel = 2;
 
-interface Random {
-  int(max: number): number;
-  chance(p: number): boolean;
-  pick<T>(items: readonly T[]): T;
-}
-
-/** mulberry32: tiny and seedable; plenty to pick test inputs. */
-function random(state: number): Random {
-  let s = state >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (max: number): number => Math.floor(next() * max);
-  return { int, chance: (p) => next() < p, pick: (items) => items[int(items.length)]! };
-}
-
 /** Each round its own stream, so that any round replays alone. */
 function roundRandom(round: number): Random {
-  return random(seed ^ Math.imul(round + 1, 0x9e3779b9));
+  return seededRandom(seed ^ Math.imul(round + 1, 0x9e3779b9));
 }
 
 /** `count` distinct items, in random order. */

@@ -10,24 +10,10 @@ import type { KnativeIngress } from '../../operator/sources/knative/types.ts';
 import { createNamespace, deleteNamespace, kubectlOk } from '../support/cluster.ts';
 import { installKnativeCrds, knativeHashref } from '../support/knative.ts';
 import { runOrThrow } from '../support/processes.ts';
+import { seededRandom, type Random } from '../support/random.ts';
 
 const seed = 0x5eed_4a5b;
 
-/** mulberry32: small, seedable and good enough to pick test inputs. */
-function generator(state: number) {
-  let s = state >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const int = (max: number): number => Math.floor(next() * max);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
-  return { int, pick, chance: (p: number): boolean => next() < p };
-}
-type Random = ReturnType<typeof generator>;
 
 // Pieces of strings: plain, escaped by Go, multi-byte, and characters whose UTF-8 order differs
 // from their UTF-16 order. Lone surrogates only where the apiserver is not in the way.
@@ -162,7 +148,7 @@ describe(`Knative probe hash, against Knative's Go code (seed ${seed.toString(16
   });
 
   it('agrees on 200 random specs, nulls and missing fields included', async () => {
-    const r = generator(seed);
+    const r = seededRandom(seed);
     const ingresses = Array.from({ length: 200 }, (_, i) => randomIngress(r, { loose: true }, i, r.chance(0.2) ? text(r, { loose: false }) : 'default'));
     await expectSameHashes(ingresses);
   });
@@ -188,7 +174,7 @@ describe(`Knative probe hash, against Knative's Go code (seed ${seed.toString(16
     });
 
     it('agrees on 60 random KIngresses read back from the apiserver', async () => {
-      const r = generator(seed + 1);
+      const r = seededRandom(seed + 1);
       const sent = Array.from({ length: 60 }, (_, i) => randomIngress(r, { loose: false }, i, namespace));
       await kubectlOk(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: sent }));
       const stored = (JSON.parse(await kubectlOk(['get', 'ingresses.networking.internal.knative.dev', '-n', namespace, '-o', 'json'])) as { items: KnativeIngress[] }).items;

@@ -7,4 +7,4 @@
 # metrics on :8080.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-build_tool olm olm "$OPERATOR_LIFECYCLE_MANAGER_VERSION" github.com/operator-framework/operator-lifecycle-manager/cmd/olm
+build_go_tool "$olm_dir/olm" olm "$OPERATOR_LIFECYCLE_MANAGER_VERSION" github.com/operator-framework/operator-lifecycle-manager/cmd/olm

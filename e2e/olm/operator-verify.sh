@@ -6,4 +6,4 @@
 #   "$(bash e2e/olm/operator-verify.sh)" manifests --operatorhub_validate --object_validate bundle/
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-build_tool operator-verify operator-verify "$OPERATOR_FRAMEWORK_API_VERSION" github.com/operator-framework/api/cmd/operator-verify
+build_go_tool "$olm_dir/operator-verify" operator-verify "$OPERATOR_FRAMEWORK_API_VERSION" github.com/operator-framework/api/cmd/operator-verify

@@ -62,6 +62,26 @@ export interface StartOperatorOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * The port of an operator process's probe server, from its log line "serving /healthz…" (it
+ * listens on port 0); fails at once if the process exits first.
+ */
+export async function probePort(child: ChildProcess, output: OutputTail, what: string, timeoutMs: number): Promise<number> {
+  let port: number | undefined;
+  output.onLine((line) => {
+    try {
+      const record = JSON.parse(line) as { msg?: string; port?: number };
+      if (record.msg?.startsWith('serving /healthz') && record.port) port = record.port;
+    } catch {
+      // not a log record
+    }
+  });
+  return eventually(`${what} to serve its probes`, () => {
+    if (child.exitCode !== null) return Promise.reject(new GiveUp(`${what} exited with ${child.exitCode}:\n${output.text()}`));
+    return Promise.resolve(port);
+  }, timeoutMs, 50);
+}
+
 /** Starts the operator and waits until its probe server listens (not until it is ready). */
 export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
   // xDS on a free loopback port unless the test says otherwise: several operators may run at once.
@@ -79,20 +99,8 @@ export async function startOperator(options: StartOperatorOptions): Promise<Oper
   });
   const output = new OutputTail(1000);
   output.attach(child);
-  let port: number | undefined;
-  output.onLine((line) => {
-    try {
-      const record = JSON.parse(line) as { msg?: string; port?: number };
-      if (record.msg?.startsWith('serving /healthz') && record.port) port = record.port;
-    } catch {
-      // not a log record
-    }
-  });
   try {
-    const bound = await eventually('the operator to serve its probes', () => {
-      if (child.exitCode !== null) return Promise.reject(new GiveUp(`the operator exited with ${child.exitCode}:\n${output.text()}`));
-      return Promise.resolve(port);
-    }, 30_000, 50);
+    const bound = await probePort(child, output, 'the operator', 30_000);
     return new OperatorProcess(child, `http://${httpHost}:${bound}`, output);
   } catch (error) {
     await terminate(child);

@@ -39,8 +39,10 @@ export class KnativeSource {
   private readonly states = new Map<string, IngressState>();
   /** installation → the KIngress keys of its last build. */
   private readonly members = new Map<string, Set<string>>();
-  /** namespace/service → installations whose last build used it. */
+  /** namespace/service (or secret:namespace/name) → installations whose last build used it. */
   private readonly users = new Map<string, Set<string>>();
+  /** installation → what its last build used: the keys of `users` it is in. */
+  private readonly uses = new Map<string, Set<string>>();
   /** installation → snapshot version → KIngress key → hash it holds. */
   private readonly versions = new Map<string, Map<string, Map<string, string>>>();
 
@@ -145,7 +147,12 @@ export class KnativeSource {
       this.states.set(entry.key, { installation: name, generation: entry.ingress.metadata?.generation ?? 0, hash: entry.hash, outcome });
     }
     this.members.set(name, members);
-    for (const service of used) this.users.set(service, new Set([...(this.users.get(service) ?? []), name]));
+    for (const service of used) {
+      const users = this.users.get(service) ?? new Set<string>();
+      users.add(name);
+      this.users.set(service, users);
+    }
+    this.uses.set(name, used);
     return { ...ir, listeners, clusters, ...(secrets.length ? { secrets: secrets.sort((a, b) => (a.name < b.name ? -1 : 1)) } : {}) };
   }
 
@@ -174,10 +181,13 @@ export class KnativeSource {
       if (this.states.get(key)?.installation === installation) this.states.delete(key);
     }
     this.members.delete(installation);
-    for (const [service, users] of this.users) {
-      users.delete(installation);
-      if (users.size === 0) this.users.delete(service);
+    // Only what this installation used, not every Service in the index.
+    for (const service of this.uses.get(installation) ?? []) {
+      const users = this.users.get(service);
+      users?.delete(installation);
+      if (users?.size === 0) this.users.delete(service);
     }
+    this.uses.delete(installation);
   }
 
   /** Forgets everything of a deleted installation, versions too. */

@@ -186,7 +186,7 @@ function tlsChains(ingress: KnativeIngress, lookups: KnativeLookups, visibilityO
     const namespace = entry.secretNamespace || ingress.metadata?.namespace || '';
     const name = entry.secretName ?? '';
     const result = tlsSecret(lookups.secret(namespace, name), namespace, name);
-    if ('problem' in result) throw new Refusal(result.problem.includes('does not exist') ? 'SecretNotFound' : 'InvalidSecret', `${field}: ${result.problem}`);
+    if ('problem' in result) throw new Refusal(result.problem.reason, `${field}: ${result.problem.message}`);
     secrets.set(result.secret.name, result.secret);
     for (const [hostIndex, entryHost] of (entry.hosts ?? []).entries()) {
       // Envoy compares server names in lower case, as it does domains.
