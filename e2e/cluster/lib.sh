@@ -13,6 +13,8 @@ kwok_bin="$PORTICO_CACHE/bin/kwok-$KWOK_VERSION"
 # kwokctl keeps each cluster's state (pids, certificates, logs) under its workdir.
 export KWOK_WORKDIR="$PORTICO_CACHE/kwok"
 kubeconfig="$PORTICO_CACHE/clusters/$PORTICO_CLUSTER/kubeconfig"
+# Where kwokctl has the apiserver write its audit log (policy: audit-policy.yaml).
+audit_log="$KWOK_WORKDIR/clusters/$PORTICO_CLUSTER/logs/audit.log"
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 

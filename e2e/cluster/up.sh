@@ -3,7 +3,8 @@
 # kube-controller-manager, kube-scheduler and the kwok controller, as processes on
 # this machine under kwokctl's binary runtime, plus two fake nodes. Idempotent: a
 # running cluster is left as it is. Prints, on stdout, the settings that reach it:
-#   eval "$(e2e/cluster/up.sh)"   # sets KUBECONFIG and puts the built kubectl on PATH
+#   eval "$(e2e/cluster/up.sh)"   # sets KUBECONFIG, puts the built kubectl on PATH, and names
+#                                 # the apiserver's audit log (PORTICO_AUDIT_LOG)
 # With --check, starts nothing: exits 0 (and prints the settings) if the cluster runs, 3 if not.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,6 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 print_settings() {
   printf 'export KUBECONFIG=%q\n' "$kubeconfig"
   printf 'export PATH=%q:"$PATH"\n' "$kubernetes_bin"
+  printf 'export PORTICO_AUDIT_LOG=%q\n' "$audit_log"
 }
 
 running() {
@@ -51,6 +53,7 @@ kwokctl --name "$PORTICO_CLUSTER" create cluster \
   --kwok-controller-binary "$kwok_bin/kwok" \
   --kube-authorization=true \
   --kube-admission=true \
+  --kube-audit-policy "$cluster_dir/audit-policy.yaml" \
   --kubeconfig "$kubeconfig" \
   --wait 2m >"$create_log" 2>&1 || { cat "$create_log" >&2; log "kwokctl could not start the cluster (log above)"; exit 1; }
 

@@ -249,6 +249,17 @@ describe('GatewayInstallation', function () {
         return result.stdout.trim() === '' ? true : undefined;
       });
     });
+
+    it('replaces a Service whose name changes: the new one is created, the old one deleted', async () => {
+      const name = await install('renamed');
+      const namespace = `gw-${name}`;
+      await eventually('the Service kourier', async () => ((await kubectl(['get', 'service', 'kourier', '-n', namespace])).code === 0 ? true : undefined));
+      await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { service: { name: 'kourier-public' } } })]);
+      await eventually('only the renamed Service', async () => {
+        const services = (await kubectlOk(['get', 'services', '-n', namespace, '-o', 'name'])).trim().split('\n').sort();
+        return services.join(' ') === 'service/kourier-internal service/kourier-public' ? true : undefined;
+      });
+    });
   });
 
   describe('Service patches', () => {

@@ -10,6 +10,8 @@ export interface Cluster {
   /** The kubectl built with the apiserver. */
   kubectlPath: string;
   kubeConfig: KubeConfig;
+  /** The apiserver's audit log (e2e/cluster/audit-policy.yaml says what it records). */
+  auditLog: string;
 }
 
 const upScript = fileURLToPath(new URL('../cluster/up.sh', import.meta.url));
@@ -21,10 +23,11 @@ let startedHere = false;
 function parseSettings(text: string): Cluster {
   const kubeconfig = /^export KUBECONFIG=(.+)$/m.exec(text)?.[1];
   const bin = /^export PATH=(.+):"\$PATH"$/m.exec(text)?.[1];
-  if (!kubeconfig || !bin) throw new Error(`e2e/cluster/up.sh printed no settings:\n${text}`);
+  const auditLog = /^export PORTICO_AUDIT_LOG=(.+)$/m.exec(text)?.[1];
+  if (!kubeconfig || !bin || !auditLog) throw new Error(`e2e/cluster/up.sh printed no settings:\n${text}`);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfig);
-  return { kubeconfig, kubectlPath: `${bin}/kubectl`, kubeConfig };
+  return { kubeconfig, kubectlPath: `${bin}/kubectl`, kubeConfig, auditLog };
 }
 
 /** The running local cluster; started on first use (building its binaries if need be). */
