@@ -87,18 +87,19 @@ export class DeltaStream extends StreamBase<DeltaDiscoveryResponse> {
     this.pump();
   }
 
-  private desired(typeUrl: TypeUrl, state: TypeState): Map<string, Resource> {
+  private desired(typeUrl: TypeUrl, state: TypeState): ReadonlyMap<string, Resource> {
     const all = this.snapshot?.types.get(typeUrl)?.resources ?? new Map<string, Resource>();
-    return new Map([...all].filter(([name]) => state.wildcard || state.names.has(name)));
+    if (state.wildcard) return all;
+    return new Map([...all].filter(([name]) => state.names.has(name)));
   }
 
   /** What a push of the type would send now; empty when Envoy holds exactly what it should. */
   private diff(typeUrl: TypeUrl, state: TypeState): { changed: Resource[]; removed: string[]; rejected: Resource[] } {
-    const desired = [...this.desired(typeUrl, state).values()];
-    const differs = desired.filter((item) => state.held.get(item.name) !== item.hash);
+    const wanted = this.desired(typeUrl, state);
+    const differs = [...wanted.values()].filter((item) => state.held.get(item.name) !== item.hash);
     const rejected = differs.filter((item) => state.rejected.get(item.name) === item.hash);
     const changed = differs.filter((item) => state.rejected.get(item.name) !== item.hash);
-    const removed = [...state.held.keys()].filter((name) => !desired.some((item) => item.name === name));
+    const removed = [...state.held.keys()].filter((name) => !wanted.has(name));
     return { changed, removed, rejected };
   }
 

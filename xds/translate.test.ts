@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify } from 'yaml';
 import type { GatewayIR } from './ir.ts';
 import { decodeAny, typeUrls, type TypeUrl } from './protos.ts';
-import { snapshotOf, translate } from './translate.ts';
+import { snapshotOf } from './encoder.ts';
+import { translate } from './translate.ts';
 
 const casesDirectory = new URL('./testdata/translate/', import.meta.url);
 

@@ -1,9 +1,8 @@
-// IR → Envoy v3 resources, as plain objects in Envoy's field names (pure), and the snapshot
-// they make.
+// IR → Envoy v3 resources, as plain objects in Envoy's field names (pure); xds/encoder.ts
+// makes snapshots of them.
 import { isIP } from 'node:net';
-import { buildSnapshot, resource, type Snapshot } from './cache.ts';
-import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, WeightedClusterIR } from './ir.ts';
-import { encodeAny, typeUrls } from './protos.ts';
+import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR } from './ir.ts';
+import { typeUrls } from './protos.ts';
 
 const ads = { ads: {}, resource_api_version: 'V3' };
 
@@ -126,7 +125,6 @@ export function secretResource(secret: SecretIR): object {
   };
 }
 
-/** Headers that replace what the client sent, in a stable order. */
 /** Headers that replace what is there, in a stable order. */
 function replacingHeaders(headers: Record<string, string>): object[] {
   return Object.entries(headers)
@@ -179,16 +177,20 @@ function routeResource(route: RouteIR): object {
   };
 }
 
+export function virtualHostResource(host: VirtualHostIR): object {
+  return {
+    name: host.name,
+    domains: host.domains,
+    routes: host.routes.map(routeResource),
+    ...(host.authorizationContext ? authorizationOverride({ check_settings: { context_extensions: host.authorizationContext } }) : {}),
+  };
+}
+
 export function routeConfigResource(config: RouteConfigIR): object {
   return {
     name: config.name,
     // Envoy answers 404 for a host or path no route matches.
-    virtual_hosts: config.virtualHosts.map((host) => ({
-      name: host.name,
-      domains: host.domains,
-      routes: host.routes.map(routeResource),
-      ...(host.authorizationContext ? authorizationOverride({ check_settings: { context_extensions: host.authorizationContext } }) : {}),
-    })),
+    virtual_hosts: config.virtualHosts.map(virtualHostResource),
     // A route to a cluster Envoy lacks answers 404 instead of being rejected.
     validate_clusters: { value: false },
   };
@@ -243,7 +245,7 @@ export function endpointResource(cluster: ClusterIR): object {
 }
 
 /** Clusters resolved by EDS: the ones that have a ClusterLoadAssignment. */
-function edsClusters(clusters: ClusterIR[]): ClusterIR[] {
+export function edsClusters(clusters: ClusterIR[]): ClusterIR[] {
   return clusters.filter((cluster) => !cluster.dns);
 }
 
@@ -256,15 +258,4 @@ export function translate(ir: GatewayIR): Record<string, object[]> {
     [typeUrls.route]: ir.routeConfigs.map(routeConfigResource),
     ...(ir.secrets?.length ? { [typeUrls.secret]: ir.secrets.map(secretResource) } : {}),
   };
-}
-
-/** The snapshot of an IR: every resource encoded as Any. */
-export function snapshotOf(ir: GatewayIR): Snapshot {
-  return buildSnapshot({
-    [typeUrls.cluster]: ir.clusters.map((cluster) => resource(cluster.name, encodeAny(typeUrls.cluster, clusterResource(cluster)))),
-    [typeUrls.endpoint]: edsClusters(ir.clusters).map((cluster) => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster)))),
-    [typeUrls.listener]: ir.listeners.map((listener) => resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener)))),
-    [typeUrls.route]: ir.routeConfigs.map((config) => resource(config.name, encodeAny(typeUrls.route, routeConfigResource(config)))),
-    [typeUrls.secret]: (ir.secrets ?? []).map((secret) => resource(secret.name, encodeAny(typeUrls.secret, secretResource(secret)))),
-  });
 }

@@ -18,7 +18,7 @@ import { aggregatedDiscoveryService, typeUrls } from '../../xds/protos.ts';
 import { AdsServer, type ProxyState } from '../../xds/server.ts';
 import type { DiscoveryRequest, DiscoveryResponse } from '../../xds/sotw-stream.ts';
 import { RotatingServerCredentials } from '../../xds/tls.ts';
-import { snapshotOf } from '../../xds/translate.ts';
+import { snapshotOf } from '../../xds/encoder.ts';
 import { startEnvoy, type EnvoyProcess } from '../support/envoy.ts';
 import { sendRequest } from '../support/http.ts';
 import { eventually, freePort } from '../support/processes.ts';

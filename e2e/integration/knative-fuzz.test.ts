@@ -20,7 +20,8 @@ import { emptyBase, knativeOptions, listLookups } from '../../operator/sources/k
 import { ingressKey, translateIngress } from '../../operator/sources/knative/translate.ts';
 import { apiVersion, disableHttp2Annotation, ingressClassAnnotation, kind, type KnativeIngress } from '../../operator/sources/knative/types.ts';
 import type { GatewayIR } from '../../xds/ir.ts';
-import { snapshotOf, translate } from '../../xds/translate.ts';
+import { snapshotOf } from '../../xds/encoder.ts';
+import { translate } from '../../xds/translate.ts';
 import { selfSignedCertificate, tlsSecretManifest, type KeyPair } from '../support/certificates.ts';
 import { envoyBinary, staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
 import { seededRandom, type Random } from '../support/random.ts';

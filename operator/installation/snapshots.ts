@@ -4,7 +4,7 @@
 import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { SnapshotCache } from '../../xds/cache.ts';
-import { snapshotOf } from '../../xds/translate.ts';
+import { SnapshotEncoder } from '../../xds/encoder.ts';
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { Controller, watching } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
@@ -32,6 +32,8 @@ export function registerSnapshotController(
   log: Logger,
 ): SnapshotController {
   const { knative } = sources;
+  // One encoder for every installation: what a build hands back unchanged is not encoded again.
+  const encoder = new SnapshotEncoder();
   const publish = (name: string) => {
     const installation = installations.get(name);
     const before = knative?.membersOf(name) ?? [];
@@ -43,7 +45,7 @@ export function registerSnapshotController(
     }
     let ir = installationIR(installation);
     if (knative) ir = knative.build(installation, ir, installations.list());
-    const snapshot = snapshotOf(ir);
+    const snapshot = encoder.snapshotOf(ir);
     if (cache.set(name, snapshot)) log.info({ installation: name, version: snapshot.version }, 'new xDS snapshot');
     knative?.published(name, snapshot.version);
     sources.onBuilt?.(name, [...new Set([...before, ...(knative?.membersOf(name) ?? [])])]);
