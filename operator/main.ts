@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   // What an installation's Envoys hold changes its status and that of its KIngresses.
   const proxiesChanged = (installation: string) => {
     installations.enqueue(installation);
-    for (const key of knative.membersOf(installation)) knativeStatus.enqueue(key);
+    knativeStatus.proxiesChanged(installation);
   };
   const snapshots = registerSnapshotController(manager, caches.installations, cache, {
     knative,

@@ -20,7 +20,7 @@ export interface SnapshotController {
 
 export interface SnapshotSources {
   knative?: KnativeSource;
-  /** Called after an installation's snapshot is built, with the KIngresses it concerned before and after. */
+  /** Called after an installation's snapshot is built, with the KIngresses whose state it changed (or all it had, when the installation is gone). */
   onBuilt?: (installation: string, ingressKeys: string[]) => void;
 }
 
@@ -36,19 +36,20 @@ export function registerSnapshotController(
   const encoder = new SnapshotEncoder();
   const publish = (name: string) => {
     const installation = installations.get(name);
-    const before = knative?.membersOf(name) ?? [];
     if (!installation || installation.metadata?.deletionTimestamp) {
+      const members = knative?.membersOf(name) ?? [];
       cache.delete(name);
       knative?.remove(name);
-      sources.onBuilt?.(name, before);
+      sources.onBuilt?.(name, members);
       return;
     }
     let ir = installationIR(installation);
-    if (knative) ir = knative.build(installation, ir, installations.list());
+    let changed: string[] = [];
+    if (knative) ({ ir, changed } = knative.build(installation, ir, installations.list()));
     const snapshot = encoder.snapshotOf(ir);
     if (cache.set(name, snapshot)) log.info({ installation: name, version: snapshot.version }, 'new xDS snapshot');
     knative?.published(name, snapshot.version);
-    sources.onBuilt?.(name, [...new Set([...before, ...(knative?.membersOf(name) ?? [])])]);
+    sources.onBuilt?.(name, changed);
   };
   const names = () => installations.list().map((installation) => installation.metadata?.name ?? '');
   const usingService = (service: V1Service) => knative?.installationsUsing(service.metadata?.namespace, service.metadata?.name) ?? [];

@@ -10,6 +10,7 @@ const resources: Record<string, ResourceInfo> = {
   'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
   'v1/Secret': { plural: 'secrets', namespaced: true },
   'v1/Service': { plural: 'services', namespaced: true },
+  'discovery.k8s.io/v1/EndpointSlice': { plural: 'endpointslices', namespaced: true },
   'apps/v1/Deployment': { plural: 'deployments', namespaced: true },
   'policy/v1/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
   'autoscaling/v2/HorizontalPodAutoscaler': { plural: 'horizontalpodautoscalers', namespaced: true },

@@ -20,6 +20,22 @@ export interface KnativeStatusOptions {
   proxies: (installation: string) => XdsObserved['proxies'];
 }
 
+export interface KnativeStatusController {
+  controller: Controller;
+  enqueue(key: string): void;
+  /**
+   * What an installation's Envoys hold changed. Only the KIngresses still waiting for them are
+   * checked again, unless the Envoys themselves changed (one came, went, reconnected or
+   * rejected a push): then every KIngress of the installation is.
+   */
+  proxiesChanged(installation: string): void;
+}
+
+/** What of an installation's Envoys can take a Ready KIngress back to not Ready. */
+function proxiesFingerprint(proxies: XdsObserved['proxies']): string {
+  return proxies.map((proxy) => `${proxy.nodeId}:${proxy.syncedVersion === undefined ? '-' : '+'}:${proxy.lastNack ? JSON.stringify(proxy.lastNack) : ''}`).sort().join('\n');
+}
+
 export function registerKnativeStatusController(
   manager: Manager,
   client: KubeClient,
@@ -27,9 +43,13 @@ export function registerKnativeStatusController(
   installations: ResourceInformer<GatewayInstallation>,
   options: KnativeStatusOptions,
   log: Logger,
-): Controller {
+): KnativeStatusController {
   const statusLog = log.child({ controller: 'knative-status' });
+  /** KIngresses whose last status was not Ready: an acknowledgement may make them so. */
+  const waiting = new Set<string>();
+  const fingerprints = new Map<string, string>();
   const reconcile = async (key: string) => {
+    waiting.delete(key);
     const [namespace = '', name = ''] = key.split('/');
     const ingress = knative.caches.ingresses.get(name, namespace);
     const state = knative.stateOf(key);
@@ -46,13 +66,14 @@ export function registerKnativeStatusController(
     const computed = ingressStatus(ingress, { state, proxies, loadBalancers: { public: domain(installation.spec.service.name), private: domain(installation.spec.internalService.name) } }, new Date());
     // Compared as JSON, as stored.
     const status = JSON.parse(JSON.stringify(computed)) as IngressStatus;
+    if (status.conditions?.find((condition) => condition.type === 'Ready')?.status !== 'True') waiting.add(key);
     if (isDeepStrictEqual(status, ingress.status ?? {})) return undefined;
     await client.mergePatch({ ...referenceOf(ingress), apiVersion, kind }, { status }, 'status');
     const ready = status.conditions?.find((condition) => condition.type === 'Ready');
     statusLog.info({ ingress: key, ready: ready?.status, reason: ready?.reason }, 'KIngress status updated');
     return undefined;
   };
-  return manager.addController(
+  const controller = manager.addController(
     new Controller(
       {
         name: 'knative-status',
@@ -64,4 +85,15 @@ export function registerKnativeStatusController(
     ),
     { leaderOnly: true },
   );
+  return {
+    controller,
+    enqueue: (key) => { controller.enqueue(key); },
+    proxiesChanged: (installation) => {
+      const fingerprint = proxiesFingerprint(options.proxies(installation));
+      const every = fingerprints.get(installation) !== fingerprint;
+      fingerprints.set(installation, fingerprint);
+      const keys = every ? knative.membersOf(installation) : [...waiting].filter((key) => knative.stateOf(key)?.installation === installation);
+      for (const key of keys) controller.enqueue(key);
+    },
+  };
 }
