@@ -12,11 +12,12 @@ function harness() {
   const sent: DeltaDiscoveryResponse[] = [];
   const answers: PushAnswer[] = [];
   const synced: string[] = [];
-  const stream = new DeltaStream((response) => sent.push(response), (answer) => answers.push(answer), (version) => synced.push(version));
+  const routed: string[] = [];
+  const stream = new DeltaStream((response) => sent.push(response), (answer) => answers.push(answer), (version) => synced.push(version), (version) => routed.push(version));
   const ack = (response: DeltaDiscoveryResponse) => {
     stream.request({ type_url: response.type_url, response_nonce: response.nonce });
   };
-  return { stream, sent, answers, synced, ack };
+  return { stream, sent, answers, synced, routed, ack };
 }
 
 const names = (response: DeltaDiscoveryResponse | undefined) => response?.resources.map((item) => item.name) ?? [];
@@ -110,5 +111,34 @@ describe('DeltaStream', () => {
     expect(sent[4]!.removed_resources).to.deep.equal(['old']);
     ack(sent[4]!);
     expect(synced).to.deep.equal([synced[0], next.version]);
+  });
+
+  it('reports the routes of a snapshot as held while a newer snapshot is still on its way, which synced never does', () => {
+    const { stream, sent, synced, routed, ack } = harness();
+    stream.request({ type_url: typeUrls.cluster });
+    stream.request({ type_url: typeUrls.route, resource_names_subscribe: ['r'] });
+    const snapshot = (generation: number) => buildSnapshot({
+      [typeUrls.cluster]: [fake(typeUrls.cluster, 'c')],
+      [typeUrls.route]: [fake(typeUrls.route, 'r', `routes ${generation}`)],
+    });
+    const first = snapshot(1);
+    stream.update(first);
+    ack(sent.at(-1)!); // clusters
+    ack(sent.at(-1)!); // routes
+    expect(synced).to.deep.equal([first.version]);
+    expect(routed).to.deep.equal([first.version]);
+    // Each change comes while Envoy is still taking the one before: it never holds the latest snapshot.
+    let pushed = snapshot(2);
+    stream.update(pushed);
+    for (let generation = 3; generation <= 6; generation++) {
+      const routes = sent.at(-1)!;
+      expect(routes.type_url).to.equal(typeUrls.route);
+      const next = snapshot(generation);
+      stream.update(next);
+      ack(routes);
+      expect(routed.at(-1), `after the push of generation ${generation - 1}`).to.equal(pushed.version);
+      pushed = next;
+    }
+    expect(synced).to.deep.equal([first.version]);
   });
 });

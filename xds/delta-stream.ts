@@ -152,5 +152,14 @@ export class DeltaStream extends StreamBase<DeltaDiscoveryResponse> {
       });
     }
     this.reportIfSynced([...this.states.keys()], (typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted);
+    this.reportRouted((typeUrl, snapshot) => {
+      const state = this.states.get(typeUrl);
+      const resources = snapshot.types.get(typeUrl)?.resources ?? new Map<string, Resource>();
+      if (!state) return resources.size === 0;
+      // What Envoy holds changes only when it accepts a push, so a push in flight does not matter here.
+      if (!state.accepted) return false;
+      const wanted = [...resources.values()].filter((item) => state.wildcard || state.names.has(item.name));
+      return wanted.every((item) => state.held.get(item.name) === item.hash) && [...state.held.keys()].every((name) => resources.has(name));
+    });
   }
 }

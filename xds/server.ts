@@ -38,6 +38,8 @@ export interface ProxyState {
   lastNack?: { typeUrl: TypeUrl; version: string; message: string; at: Date };
   /** The snapshot version this proxy last held and accepted in full. */
   syncedVersion?: string;
+  /** The newest snapshot version whose listeners and routes this proxy holds and accepted. */
+  routedVersion?: string;
 }
 
 export interface AdsServerOptions {
@@ -70,10 +72,10 @@ export class AdsServer {
     this.options = options;
     this.server.addService(aggregatedDiscoveryService(), {
       StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
-        this.serve(call, (send, answered, synced) => new SotwStream(send, answered, synced));
+        this.serve(call, (send, answered, synced, routed) => new SotwStream(send, answered, synced, routed));
       },
       DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => {
-        this.serve(call, (send, answered, synced) => new DeltaStream(send, answered, synced));
+        this.serve(call, (send, answered, synced, routed) => new DeltaStream(send, answered, synced, routed));
       },
     });
   }
@@ -118,7 +120,12 @@ export class AdsServer {
    */
   private serve<Request extends { node?: { id?: string; cluster?: string } }, Response>(
     call: ServerDuplexStream<Request, Response>,
-    createStream: (send: (response: Response) => void, answered: (answer: PushAnswer) => void, synced: (version: string) => void) => XdsStream<Request>,
+    createStream: (
+      send: (response: Response) => void,
+      answered: (answer: PushAnswer) => void,
+      synced: (version: string) => void,
+      routed: (version: string) => void,
+    ) => XdsStream<Request>,
   ): void {
     let proxy: ProxyState | undefined;
     let unwatch: (() => void) | undefined;
@@ -147,6 +154,11 @@ export class AdsServer {
       (snapshotVersion) => {
         if (!proxy) return;
         proxy.syncedVersion = snapshotVersion;
+        this.options.onProxyChange?.(proxy);
+      },
+      (snapshotVersion) => {
+        if (!proxy) return;
+        proxy.routedVersion = snapshotVersion;
         this.options.onProxyChange?.(proxy);
       },
     );

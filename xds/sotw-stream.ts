@@ -43,6 +43,8 @@ interface TypeState {
   subscriptionChanged: boolean;
   /** Whether Envoy accepted the last push it answered. */
   accepted: boolean;
+  /** The version of the last push Envoy accepted: what it holds. */
+  heldVersion?: string;
 }
 
 function versionOf(resources: Iterable<Resource>): string {
@@ -69,6 +71,7 @@ export class SotwStream extends StreamBase<DiscoveryResponse> {
       state.pending = false;
       state.accepted = !request.error_detail;
       const version = state.sentVersion ?? '';
+      if (state.accepted) state.heldVersion = version;
       if (request.error_detail) this.answered({ typeUrl, version, accepted: false, message: request.error_detail.message ?? 'rejected' });
       else this.answered({ typeUrl, version, accepted: true });
     }
@@ -98,6 +101,13 @@ export class SotwStream extends StreamBase<DiscoveryResponse> {
   protected pump(): void {
     this.push();
     this.reportIfSynced([...this.states.keys()], (typeUrl) => this.inSync(typeUrl) && this.states.get(typeUrl)!.accepted);
+    this.reportRouted((typeUrl, snapshot) => {
+      const state = this.states.get(typeUrl);
+      if (!state) return (snapshot.types.get(typeUrl)?.resources.size ?? 0) === 0;
+      if (!state.accepted) return false;
+      const resources = [...(snapshot.types.get(typeUrl)?.resources.values() ?? [])].filter((item) => state.names === undefined || state.names.has(item.name));
+      return state.heldVersion === versionOf(resources);
+    });
   }
 
   /**

@@ -3,6 +3,9 @@
 import type { Snapshot } from './cache.ts';
 import { typeUrls, type TypeUrl } from './protos.ts';
 
+/** How many of the latest snapshots a stream compares Envoy's routes with. */
+const recentSnapshots = 32;
+
 /** Push order: what a resource refers to goes before it. */
 export const pushOrder: readonly TypeUrl[] = [typeUrls.secret, typeUrls.cluster, typeUrls.endpoint, typeUrls.listener, typeUrls.route];
 
@@ -15,22 +18,52 @@ export abstract class StreamBase<Response> {
   protected readonly send: (response: Response) => void;
   protected readonly answered: (answer: PushAnswer) => void;
   private readonly synced: (snapshotVersion: string) => void;
+  private readonly routed: (snapshotVersion: string) => void;
   private reportedSynced: string | undefined;
+  private reportedRouted: string | undefined;
+  /** The last snapshots this stream was given, newest last. */
+  private readonly recent: Snapshot[] = [];
 
   /**
    * `answered` hears every ACK and NACK; `synced` hears the snapshot version each time Envoy
-   * holds and has accepted all of the snapshot it subscribed to.
+   * holds and has accepted all of the snapshot it subscribed to; `routed`, the newest snapshot
+   * whose listeners and routes Envoy holds and accepted, which under a stream of changes runs
+   * ahead of `synced`: Envoy may never hold the whole of a snapshot before the next one comes.
    */
-  constructor(send: (response: Response) => void, answered: (answer: PushAnswer) => void, synced: (snapshotVersion: string) => void = () => {}) {
+  constructor(
+    send: (response: Response) => void,
+    answered: (answer: PushAnswer) => void,
+    synced: (snapshotVersion: string) => void = () => {},
+    routed: (snapshotVersion: string) => void = () => {},
+  ) {
     this.send = send;
     this.answered = answered;
     this.synced = synced;
+    this.routed = routed;
   }
 
   /** A new snapshot for this stream's installation. */
   update(snapshot: Snapshot): void {
     this.snapshot = snapshot;
+    this.recent.push(snapshot);
+    if (this.recent.length > recentSnapshots) this.recent.shift();
     this.pump();
+  }
+
+  /**
+   * Reports the newest recent snapshot whose listeners and routes Envoy holds, once. Routes reach
+   * Envoy only after the clusters and endpoints they need, so holding them is serving them.
+   */
+  protected reportRouted(holds: (typeUrl: TypeUrl, snapshot: Snapshot) => boolean): void {
+    for (let index = this.recent.length - 1; index >= 0; index--) {
+      const snapshot = this.recent[index]!;
+      if (!holds(typeUrls.listener, snapshot) || !holds(typeUrls.route, snapshot)) continue;
+      if (this.reportedRouted !== snapshot.version) {
+        this.reportedRouted = snapshot.version;
+        this.routed(snapshot.version);
+      }
+      return;
+    }
   }
 
   /** Sends what the snapshot and the subscriptions call for. */

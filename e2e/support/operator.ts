@@ -25,6 +25,11 @@ export class OperatorProcess {
     return this.child.exitCode;
   }
 
+  /** The operator's process id (for its memory, in benchmarks). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** GET a path of the probe server; returns the status and body. */
   async get(path: string): Promise<{ status: number; body: string }> {
     const response = await fetch(`${this.url}${path}`);

@@ -63,7 +63,7 @@ export function registerSnapshotController(
         watching(installations, names),
         ...(knative
           ? [
-              watching(knative.caches.ingresses, (ingress) => knative.installationsOf(ingress, installations.list())),
+              watching(knative.caches.ingresses, (ingress) => (knative.changesTranslation(ingress) ? knative.installationsOf(ingress, installations.list()) : [])),
               watching(knative.caches.services, usingService),
               watching(knative.caches.endpointSlices, usingSlice),
               watching(knative.caches.tlsSecrets, usingSecret),

@@ -16,7 +16,7 @@ export interface Problem {
 export interface XdsObserved {
   /** The version of the installation's current snapshot. */
   snapshotVersion?: string;
-  proxies: Array<{ nodeId: string; syncedVersion?: string; lastNack?: { typeUrl: string; version: string; message: string } }>;
+  proxies: Array<{ nodeId: string; syncedVersion?: string; routedVersion?: string; lastNack?: { typeUrl: string; version: string; message: string } }>;
 }
 
 export interface Observed {

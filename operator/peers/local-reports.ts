@@ -11,6 +11,7 @@ export interface ProxyReport {
   /** The replica the Envoy is connected to. */
   replica: string;
   syncedVersion?: string;
+  routedVersion?: string;
   lastNack?: { typeUrl: string; version: string; message: string };
 }
 
@@ -22,12 +23,13 @@ export interface ReportPage {
 }
 
 export function toReport(proxy: ProxyState, replica: string): ProxyReport {
-  const { installation, nodeId, syncedVersion, lastNack } = proxy;
+  const { installation, nodeId, syncedVersion, routedVersion, lastNack } = proxy;
   return {
     installation,
     nodeId,
     replica,
     ...(syncedVersion === undefined ? {} : { syncedVersion }),
+    ...(routedVersion === undefined ? {} : { routedVersion }),
     ...(lastNack ? { lastNack: { typeUrl: lastNack.typeUrl, version: lastNack.version, message: lastNack.message } } : {}),
   };
 }

@@ -64,6 +64,7 @@ export function parsePage(body: unknown): ReportPage {
       nodeId: entry.nodeId,
       replica: typeof entry.replica === 'string' ? entry.replica : String(body.replica),
       ...(typeof entry.syncedVersion === 'string' ? { syncedVersion: entry.syncedVersion } : {}),
+      ...(typeof entry.routedVersion === 'string' ? { routedVersion: entry.routedVersion } : {}),
       ...(isRecord(lastNack) && typeof lastNack.typeUrl === 'string' && typeof lastNack.version === 'string' && typeof lastNack.message === 'string'
         ? { lastNack: { typeUrl: lastNack.typeUrl, version: lastNack.version, message: lastNack.message } }
         : {}),

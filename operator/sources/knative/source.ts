@@ -28,6 +28,8 @@ const versionsKept = 32;
 interface Translation {
   /** The cache's object it was made from: the informer replaces the object on every change. */
   ingress: KnativeIngress;
+  /** What of the object the translation reads besides the spec (generation stands for the spec). */
+  input: string;
   options: string;
   hash: string;
   result: IngressResult;
@@ -39,6 +41,12 @@ interface Translation {
 export interface Build {
   ir: GatewayIR;
   changed: string[];
+}
+
+/** Everything translation reads of a KIngress, in short: a status write changes none of it. */
+function translationInput(ingress: KnativeIngress): string {
+  const { generation, annotations, labels, creationTimestamp } = ingress.metadata ?? {};
+  return JSON.stringify([generation, annotations, labels, creationTimestamp]);
 }
 
 const serviceKey = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
@@ -123,7 +131,10 @@ export class KnativeSource {
   private translation(ingress: KnativeIngress, options: KnativeOptions, optionsKey: string): Translation {
     const key = ingressKey(ingress);
     const kept = this.translations.get(key);
-    if (kept?.ingress === ingress && kept.options === optionsKey) return kept;
+    if (kept && kept.options === optionsKey && (kept.ingress === ingress || kept.input === translationInput(ingress))) {
+      kept.ingress = ingress;
+      return kept;
+    }
     this.dropTranslation(key);
     const uses = new Set<string>();
     const lookups: KnativeLookups = {
@@ -141,7 +152,7 @@ export class KnativeSource {
       },
     };
     const hash = ingressHash(ingress);
-    const translation: Translation = { ingress, options: optionsKey, hash, result: translateIngress(ingress, hash, lookups, options), uses };
+    const translation: Translation = { ingress, input: translationInput(ingress), options: optionsKey, hash, result: translateIngress(ingress, hash, lookups, options), uses };
     this.translations.set(key, translation);
     for (const used of uses) {
       const dependents = this.dependents.get(used) ?? new Set<string>();
@@ -173,6 +184,15 @@ export class KnativeSource {
   /** The installations whose certificates come from a Secret. */
   installationsUsingSecret(namespace: string | undefined, name: string | undefined): string[] {
     return [...(this.users.get(secretKey(namespace, name)) ?? [])];
+  }
+
+  /**
+   * Whether a KIngress event may change a build: not when only its status changed (every status
+   * write the operator makes comes back as an event).
+   */
+  changesTranslation(ingress: KnativeIngress): boolean {
+    const kept = this.translations.get(ingressKey(ingress));
+    return kept === undefined || kept.input !== translationInput(ingress);
   }
 
   /** The KIngress keys an installation served (or refused) in its last build. */

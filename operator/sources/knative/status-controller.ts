@@ -60,7 +60,8 @@ export function registerKnativeStatusController(
     const domain = (service: string) => `${service}.${installation.spec.namespace}.svc.${options.clusterDomain}`;
     const proxies = options.proxies(state.installation).map((proxy) => ({
       nodeId: proxy.nodeId,
-      holds: knative.holds(state.installation, proxy.syncedVersion, key, state.hash),
+      // Its routes are what serve a KIngress: a proxy still catching up on other changes serves it already.
+      holds: knative.holds(state.installation, proxy.routedVersion ?? proxy.syncedVersion, key, state.hash),
       ...(proxy.lastNack ? { lastNack: proxy.lastNack } : {}),
     }));
     const computed = ingressStatus(ingress, { state, proxies, loadBalancers: { public: domain(installation.spec.service.name), private: domain(installation.spec.internalService.name) } }, new Date());
