@@ -3,7 +3,7 @@
 // that claims it too is left out whole, with DomainConflict, and the first keeps serving.
 // Pure.
 import type { ClusterIR, GatewayIR, SecretIR, TlsChainIR, VirtualHostIR } from '../../../xds/ir.ts';
-import type { IngressResult } from './translate.ts';
+import type { IngressResult, IngressTranslation } from './translate.ts';
 
 export interface IngressEntry {
   /** namespace/name */
@@ -31,6 +31,22 @@ function firstComesFirst(a: IngressEntry, b: IngressEntry): number {
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/**
+ * The hosts a translation claims, one "routeConfig\0domain" string each, made once per
+ * translation: a kept translation's strings keep their hash, so looking them up again in the
+ * next build costs no string building or hashing (thousands of KIngresses make ~10^5 claims).
+ */
+const claimsOf = new WeakMap<IngressTranslation, Array<[claim: string, domain: string]>>();
+
+function claims(translation: IngressTranslation): Array<[claim: string, domain: string]> {
+  let list = claimsOf.get(translation);
+  if (!list) {
+    list = [...translation.virtualHosts].flatMap(([routeConfig, virtualHosts]) => virtualHosts.flatMap((host) => host.domains.map((domain): [string, string] => [`${routeConfig}\0${domain}`, domain])));
+    claimsOf.set(translation, list);
+  }
+  return list;
+}
+
 export function assemble(base: GatewayIR, entries: readonly IngressEntry[]): Assembly {
   const outcomes = new Map<string, IngressOutcome>();
   const hosts = new Map<string, VirtualHostIR[]>(base.routeConfigs.map((config) => [config.name, [...config.virtualHosts]]));
@@ -46,24 +62,20 @@ export function assemble(base: GatewayIR, entries: readonly IngressEntry[]): Ass
       continue;
     }
     const { translation } = entry.result;
-    const claims = new Map<string, string>();
+    const claimed = new Set<string>();
     let conflict: string | undefined;
-    for (const [routeConfig, virtualHosts] of translation.virtualHosts) {
-      for (const domain of virtualHosts.flatMap((host) => host.domains)) {
-        const claim = `${routeConfig}\0${domain}`;
-        const owner = owners.get(claim);
-        if (owner !== undefined) conflict = `host "${domain}" is already served by KIngress ${owner}`;
-        else if (claims.has(claim)) conflict = `host "${domain}" appears in two rules of the same visibility`;
-        if (conflict) break;
-        claims.set(claim, entry.key);
-      }
+    for (const [claim, domain] of claims(translation)) {
+      const owner = owners.get(claim);
+      if (owner !== undefined) conflict = `host "${domain}" is already served by KIngress ${owner}`;
+      else if (claimed.has(claim)) conflict = `host "${domain}" appears in two rules of the same visibility`;
       if (conflict) break;
+      claimed.add(claim);
     }
     if (conflict) {
       outcomes.set(entry.key, { served: false, reason: 'DomainConflict', message: `Not served: ${conflict}.` });
       continue;
     }
-    for (const [claim, key] of claims) owners.set(claim, key);
+    for (const claim of claimed) owners.set(claim, entry.key);
     for (const [routeConfig, virtualHosts] of translation.virtualHosts) {
       hosts.get(routeConfig)?.push(...virtualHosts);
     }

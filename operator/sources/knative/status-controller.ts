@@ -81,6 +81,8 @@ export function registerKnativeStatusController(
         watches: [watching(knative.caches.ingresses, (ingress) => [ingressKey(ingress)])],
         listKeys: () => knative.caches.ingresses.list().map(ingressKey),
         reconcile,
+        // Each write waits on the apiserver: several at once, or thousands take minutes at start.
+        workers: 8,
       },
       statusLog,
     ),
