@@ -15,7 +15,7 @@ import { typeUrls } from '../xds/protos.ts';
 import { endpointSliceManifest, ingressManifest, serviceManifest } from './load.ts';
 
 const backend = { name: 'a', address: '10.0.0.1', port: 8080 };
-const installation = withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: 'bench' }, spec: {} }) as GatewayInstallation;
+const installation: GatewayInstallation = withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: 'bench' }, spec: {} });
 const options = { clusterDomain: 'cluster.local', externalRoutes: 'external_services', internalRoutes: 'internal_services', externalTlsRoutes: 'external_tls_services', honorHttpOption: true, authorizationContext: false };
 
 function time<T>(work: () => T): [T, number] {
@@ -33,7 +33,7 @@ for (const size of (process.argv.slice(2).length ? process.argv.slice(2) : ['100
     services.set(`portico-bench/${service.metadata?.name ?? ''}`, service);
     slices.set(`portico-bench/${service.metadata?.name ?? ''}`, [endpointSliceManifest(index, backend) as V1EndpointSlice]);
     const ingress = ingressManifest(index) as KnativeIngress;
-    ingress.metadata = { ...ingress.metadata, generation: 1, creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, index)) };
+    Object.assign(ingress.metadata ?? {}, { generation: 1, creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, index)) });
     ingresses.push(ingress);
   }
   const lookups: KnativeLookups = {
