@@ -26,11 +26,11 @@ const { values } = parseArgs({
     'startup-size': { type: 'string', default: '10000' },
     routes: { type: 'string', default: '50' },
     endpoints: { type: 'string', default: '20' },
-    'background-rate': { type: 'string', default: '10' },
+    'background-rate': { type: 'string', default: '2' },
     subject: { type: 'string', multiple: true },
     out: { type: 'string', default: join(root, 'bench/results') },
     seed: { type: 'string', default: '7' },
-    'sample-timeout': { type: 'string', default: '30000' },
+    'sample-timeout': { type: 'string', default: '15000' },
     'cpu-profile': { type: 'string' },
   },
 });
@@ -42,6 +42,7 @@ const backgroundRate = Number(values['background-rate']);
 const subjects = values.subject ?? [`node ${join(root, 'bench/subjects/portico.ts')}`];
 const random = seededRandom(Number(values.seed));
 const sampleTimeoutMs = Number(values['sample-timeout']);
+const coldStartTimeoutMs = 300_000;
 // --cpu-profile DIR: every Node process of the subject writes a .cpuprofile there when it stops.
 const subjectEnv: Record<string, string> = values['cpu-profile'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-profile']}` } : {};
 
@@ -72,16 +73,26 @@ async function waitAllReady(start: number, timeoutMs = 900_000): Promise<number>
   }, timeoutMs, 250);
 }
 
-/** Starts the subject and measures how long until a sample of the existing KIngresses answer 200 through its Envoy, then until all are Ready. */
+/**
+ * Starts the subject and measures how long until a sample of the existing KIngresses answer 200
+ * through its Envoy, then until all are Ready. A wait that runs out is Infinity, and the last
+ * answer Envoy gave is logged.
+ */
 async function coldStart(command: string, existing: number): Promise<{ subject: RunningSubject; coldStartMs: number; allReadyMs: number }> {
   const start = performance.now();
   const subject = await startSubject(command, { ...subjectEnv, KUBECONFIG: cluster.kubeconfig, BENCH_INGRESS_CLASS: ingressClass });
   const sample = [existing - 1, ...Array.from({ length: 20 }, () => random.int(existing))];
   let coldStartMs = 0;
-  for (const index of sample) {
-    coldStartMs = await timeUntil(`first 200 from ${hostOf(index)}`, start, async () => (await probe(subject.info.httpPort, hostOf(index))).status === 200, 900_000, 20);
+  try {
+    for (const index of sample) {
+      coldStartMs = await timeUntil(`first 200 from ${hostOf(index)}`, start, async () => (await probe(subject.info.httpPort, hostOf(index))).status === 200, coldStartTimeoutMs, 20);
+    }
+  } catch (error) {
+    const last = await probe(subject.info.httpPort, hostOf(existing - 1));
+    log(`${String(error)}; Envoy's last answer: ${last.status}`);
+    coldStartMs = Infinity;
   }
-  const allReadyMs = await waitAllReady(start);
+  const allReadyMs = await waitAllReady(start, coldStartTimeoutMs).catch(() => Infinity);
   return { subject, coldStartMs, allReadyMs };
 }
 
