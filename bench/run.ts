@@ -106,11 +106,25 @@ function xdsBytes(subject: RunningSubject): Promise<number> {
   return envoyStat(subject.info.adminUrl, `cluster.${subject.info.xdsCluster}.upstream_cx_rx_bytes_total`);
 }
 
+/** Waits until Envoy has received nothing over xDS for a second (at most a minute): pushes left over from the phase before must not count in this one. */
+async function settledXdsBytes(subject: RunningSubject): Promise<number> {
+  let last = await xdsBytes(subject);
+  let quietSince = performance.now();
+  const start = performance.now();
+  while (performance.now() - quietSince < 1000 && performance.now() - start < 60_000) {
+    await sleep(250);
+    const now = await xdsBytes(subject);
+    if (now !== last) quietSince = performance.now();
+    last = now;
+  }
+  return last;
+}
+
 /** Creates `count` new KIngresses one after the other; for each, the time to the first 200 and to Ready. */
 async function routePropagation(subject: RunningSubject, firstIndex: number, count: number): Promise<{ route: number[]; status: number[]; bytesPerChange: number }> {
   const route: number[] = [];
   const status: number[] = [];
-  const bytesBefore = await xdsBytes(subject);
+  const bytesBefore = await settledXdsBytes(subject);
   for (let index = firstIndex; index < firstIndex + count; index++) {
     // Knative creates a revision's Service before the KIngress that routes to it.
     await client.createIfMissing(serviceManifest(index, backendA));
@@ -156,7 +170,7 @@ function backgroundUpdates(existing: number, rate: number): { stop: () => Promis
 /** Moves existing Services from backend a to b and back; the time until Envoy's answers come from the new one. */
 async function endpointPropagation(subject: RunningSubject, existing: number, count: number): Promise<{ samples: number[]; bytesPerChange: number }> {
   const samples: number[] = [];
-  const bytesBefore = await xdsBytes(subject);
+  const bytesBefore = await settledXdsBytes(subject);
   for (let switchIndex = 0; switchIndex < count; switchIndex++) {
     const index = random.int(existing);
     for (const target of [backendB, backendA]) {
