@@ -4,36 +4,21 @@
 // the time from the new snapshot to Envoy's ACK of the routes is taken, with the bytes sent.
 // No cluster or operator: the translators and the ADS server in process, the real Envoy.
 import { pino } from 'pino';
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { withDefaults } from '../operator/api/schema-defaults.ts';
 import { installationIR } from '../operator/installation/gateway-ir.ts';
 import { renderInstallation } from '../operator/installation/render.ts';
 import { assemble, type IngressEntry } from '../operator/sources/knative/assemble.ts';
-import { ingressHash } from '../operator/sources/knative/hash.ts';
-import { ingressKey, translateIngress } from '../operator/sources/knative/translate.ts';
-import type { KnativeIngress } from '../operator/sources/knative/types.ts';
 import { SnapshotCache } from '../xds/cache.ts';
 import { SnapshotEncoder } from '../xds/encoder.ts';
 import { typeUrls } from '../xds/protos.ts';
 import { AdsServer, type ProxyState } from '../xds/server.ts';
 import { startEnvoy } from '../e2e/support/envoy.ts';
 import { freePort } from '../e2e/support/processes.ts';
-import { endpointSliceManifest, ingressManifest, serviceManifest } from './load.ts';
+import { translatedEntry } from './entries.ts';
 import { summarize } from './stats.ts';
 import { timeUntil } from './probes.ts';
 
-const backend = { name: 'a', address: '10.0.0.1', port: 8080 };
-const options = { clusterDomain: 'cluster.local', externalRoutes: 'external_services', internalRoutes: 'internal_services', externalTlsRoutes: 'external_tls_services', honorHttpOption: true };
 const samples = 10;
-
-function entryOf(index: number): IngressEntry {
-  const service = serviceManifest(index, backend) as V1Service;
-  const slice = endpointSliceManifest(index, backend) as V1EndpointSlice;
-  const ingress = ingressManifest(index) as KnativeIngress;
-  Object.assign(ingress.metadata ?? {}, { generation: 1 });
-  const lookups = { service: () => service, endpointSlices: () => [slice], secret: () => undefined };
-  return { key: ingressKey(ingress), createdAt: String(index).padStart(8, '0'), result: translateIngress(ingress, ingressHash(ingress), lookups, options) };
-}
 
 const installationName = 'routes-bench';
 const cache = new SnapshotCache();
@@ -58,13 +43,13 @@ const routesAccepted = (version: string) => proxies.get('envoy-0')?.acked[typeUr
 
 try {
   for (const size of (process.argv.slice(2).length ? process.argv.slice(2) : ['100', '1000', '5000']).map(Number)) {
-    while (entries.length < size) entries.push(entryOf(entries.length));
+    while (entries.length < size) entries.push(translatedEntry(entries.length));
     let snapshot = publish();
     await timeUntil(`routes of ${size} KIngresses accepted`, performance.now(), () => Promise.resolve(routesAccepted(snapshot.types.get(typeUrls.route)!.version)), 600_000, 10);
     const times: number[] = [];
     let bytes = 0;
     for (let sample = 0; sample < samples; sample++) {
-      entries.push(entryOf(entries.length));
+      entries.push(translatedEntry(entries.length));
       const start = performance.now();
       snapshot = publish();
       const version = snapshot.types.get(typeUrls.route)!.version;

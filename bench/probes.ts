@@ -2,8 +2,8 @@
 // the KIngress status in the API, Envoy's admin statistics, the controller's memory.
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from '../operator/kube/client.ts';
+import { eventually } from '../e2e/support/processes.ts';
 import { benchNamespace, serviceName } from './load.ts';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -30,11 +30,8 @@ export function probe(port: number, host: string, path = '/'): Promise<ProbeAnsw
 
 /** Milliseconds since `start` at which `check` first held, polling every `intervalMs`; throws after `timeoutMs`. */
 export async function timeUntil(what: string, start: number, check: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<number> {
-  for (;;) {
-    if (await check()) return performance.now() - start;
-    if (performance.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(intervalMs);
-  }
+  await eventually(what, async () => ((await check()) ? true : undefined), timeoutMs - (performance.now() - start), intervalMs);
+  return performance.now() - start;
 }
 
 interface IngressWithStatus {

@@ -2,7 +2,7 @@
 // process gets KUBECONFIG and BENCH_INGRESS_CLASS, prints `BENCH-READY {json}` once its Envoy
 // runs, and stops what it started on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { OutputTail } from '../e2e/support/processes.ts';
+import { OutputTail, terminate } from '../e2e/support/processes.ts';
 
 export interface SubjectInfo {
   /** The name the report shows. */
@@ -28,16 +28,14 @@ export class RunningSubject {
     this.output = output;
   }
 
-  /** SIGTERM, then SIGKILL to the whole process group after `graceMs`. */
+  /** SIGTERM, SIGKILL after `graceMs`; then whatever it started and left behind (its process group). */
   async stop(graceMs = 60_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => { resolve(); }));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => {
+    await terminate(this.child, graceMs);
+    try {
       if (this.child.pid !== undefined) process.kill(-this.child.pid, 'SIGKILL');
-    }, graceMs);
-    await exited;
-    clearTimeout(timer);
+    } catch {
+      // The group is empty: the subject stopped everything itself.
+    }
   }
 }
 

@@ -41,7 +41,6 @@ export class SnapshotEncoder {
   private readonly secrets = new Memo<SecretIR, Resource>();
   /** A virtual host as it sits inside a RouteConfiguration: field tag, length, message. */
   private readonly virtualHosts = new Memo<VirtualHostIR, Uint8Array>();
-  private readonly routeConfigs = new Memo<RouteConfigIR, Resource>();
 
   snapshotOf(ir: GatewayIR): Snapshot {
     const eds = edsClusters(ir.clusters);
@@ -49,7 +48,8 @@ export class SnapshotEncoder {
       [typeUrls.cluster]: ir.clusters.map((cluster) => this.clusters.get(cluster, () => resource(cluster.name, encodeAny(typeUrls.cluster, clusterResource(cluster))))),
       [typeUrls.endpoint]: eds.map((cluster) => this.endpoints.get(cluster, () => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster))))),
       [typeUrls.listener]: ir.listeners.map((listener) => this.listeners.get(listener, () => resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener))))),
-      [typeUrls.route]: ir.routeConfigs.map((config) => this.routeConfigs.get(config, () => resource(config.name, this.routeConfiguration(config)))),
+      // A build makes new route configurations; their hosts' bytes are what is kept.
+      [typeUrls.route]: ir.routeConfigs.map((config) => resource(config.name, this.routeConfiguration(config))),
       [typeUrls.secret]: (ir.secrets ?? []).map((secret) => this.secrets.get(secret, () => resource(secret.name, encodeAny(typeUrls.secret, secretResource(secret))))),
     });
   }

@@ -9,9 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { crdManifest } from '../../deploy/release.ts';
 import { selfSignedCertificate, tlsSecretManifest } from '../support/certificates.ts';
-import { installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
+import { installCrds, kubectl, kubectlOk, localCluster, namespaceGone } from '../support/cluster.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
-import { eventually } from '../support/processes.ts';
 
 interface Schema {
   type?: string;
@@ -101,7 +100,7 @@ describe('upgrading from the previous release', function () {
       await operator?.stop();
       await kubectl(['delete', 'namespace', 'upgrade-certs', '--wait=false']);
       for (const { spec } of installations) {
-        await eventually(`namespace ${spec.namespace} to be deleted`, async () => ((await kubectl(['get', 'namespace', spec.namespace])).code !== 0 ? true : undefined), 120_000, 500);
+        await namespaceGone(spec.namespace);
       }
       await installCrds(); // later suites expect the current CRD, whatever happened here
     });

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { selfSignedCertificate, tlsSecretManifest } from '../support/certificates.ts';
-import { installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
+import { installCrds, kubectl, kubectlOk, localCluster, namespaceGone } from '../support/cluster.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
-import { eventually } from '../support/processes.ts';
 
 const samplesDirectory = fileURLToPath(new URL('../../samples/', import.meta.url));
 const samples = readdirSync(samplesDirectory).filter((file) => file.endsWith('.yaml')).sort();
@@ -59,7 +58,7 @@ describe('samples/', function () {
         if (secret) await kubectl(['delete', 'namespace', secret.namespace, '--wait=false']);
         // The next sample uses the same gateway namespace: wait until this one's is gone.
         const namespace = sample.spec.namespace ?? 'kourier-system';
-        await eventually(`namespace ${namespace} to be deleted`, async () => ((await kubectl(['get', 'namespace', namespace])).code !== 0 ? true : undefined), 120_000, 500);
+        await namespaceGone(namespace);
       }
     });
   }

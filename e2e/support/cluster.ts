@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { run, runOrThrow, type RunResult } from './processes.ts';
+import { eventually, run, runOrThrow, type RunResult } from './processes.ts';
 
 /** The local control plane the integration and e2e layers run against (e2e/cluster/). */
 export interface Cluster {
@@ -69,6 +69,11 @@ export async function createNamespace(prefix: string): Promise<string> {
 
 export async function deleteNamespace(name: string): Promise<void> {
   await kubectlOk(['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+}
+
+/** Waits until namespace `name` is gone (its finalizers done), for a test that reuses the name next. */
+export async function namespaceGone(name: string, timeoutMs = 120_000): Promise<void> {
+  await eventually(`namespace ${name} to be deleted`, async () => ((await kubectl(['get', 'namespace', name])).code !== 0 ? true : undefined), timeoutMs, 500);
 }
 
 /**

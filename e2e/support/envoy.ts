@@ -45,11 +45,6 @@ export class EnvoyProcess {
     this.dir = dir;
   }
 
-  /** Envoy's process id. */
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
   /** GET on the admin interface (e.g. `/clusters`, `/config_dump`); returns the body. */
   async admin(path: string): Promise<string> {
     const response = await fetch(`${this.adminUrl}${path}`);
