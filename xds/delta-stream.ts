@@ -27,7 +27,8 @@ export interface DeltaDiscoveryResponse {
   nonce: string;
 }
 
-const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster]);
+// Envoy subscribes to scoped route configurations without names too (bench/layouts.ts uses them).
+const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster, typeUrls.scopedRoute]);
 
 interface TypeState {
   wildcard: boolean;

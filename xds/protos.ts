@@ -20,11 +20,12 @@ export const protoIncludeDirs = [
   dirname(require.resolve('protobufjs/package.json')),
 ];
 
-/** The resource types Portico serves, and the extensions their typed_config fields hold. */
+/** The resource types Portico serves, and the extensions their typed_config fields hold (scoped routes and the early header mutation: for bench/layouts.ts). */
 const resourceFiles = [
   'envoy/service/discovery/v3/discovery.proto',
   'envoy/config/listener/v3/listener.proto',
   'envoy/config/route/v3/route.proto',
+  'envoy/config/route/v3/scoped_route.proto',
   'envoy/config/cluster/v3/cluster.proto',
   'envoy/config/endpoint/v3/endpoint.proto',
   'envoy/extensions/transport_sockets/tls/v3/secret.proto',
@@ -36,11 +37,14 @@ const resourceFiles = [
   'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+  'envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation.proto',
 ];
 
 export const typeUrls = {
   listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
   route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  /** Served only to the layout benchmark (bench/layouts.ts): the translators make none. */
+  scopedRoute: 'type.googleapis.com/envoy.config.route.v3.ScopedRouteConfiguration',
   cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
   endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
   secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',

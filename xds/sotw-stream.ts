@@ -29,7 +29,7 @@ export interface DiscoveryResponse {
 }
 
 /** Types whose empty resource_names means "everything" (wildcard), per the xDS protocol. */
-const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster]);
+const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster, typeUrls.scopedRoute]);
 
 interface TypeState {
   /** Names subscribed to; undefined for a wildcard subscription. */

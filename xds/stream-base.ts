@@ -7,7 +7,7 @@ import { typeUrls, type TypeUrl } from './protos.ts';
 const recentSnapshots = 32;
 
 /** Push order: what a resource refers to goes before it. */
-export const pushOrder: readonly TypeUrl[] = [typeUrls.secret, typeUrls.cluster, typeUrls.endpoint, typeUrls.listener, typeUrls.route];
+export const pushOrder: readonly TypeUrl[] = [typeUrls.secret, typeUrls.cluster, typeUrls.endpoint, typeUrls.listener, typeUrls.scopedRoute, typeUrls.route];
 
 /** What a stream reports: an answer from Envoy to a push. */
 export type PushAnswer = { typeUrl: TypeUrl; version: string } & ({ accepted: true } | { accepted: false; message: string });
