@@ -24,14 +24,16 @@ export interface Snapshot {
   types: ReadonlyMap<TypeUrl, TypeSnapshot>;
 }
 
-function hash(parts: Iterable<string | Buffer>): string {
+/** A short content hash of the parts, each ended by a NUL so that moving a boundary changes it. */
+export function hash(parts: Iterable<string | Uint8Array>): string {
   const digest = createHash('sha256');
   for (const part of parts) digest.update(part).update('\0');
   return digest.digest('hex').slice(0, 16);
 }
 
-export function resource(name: string, any: Any): Resource {
-  return { name, any, hash: hash([any.type_url, any.value]) };
+/** A resource; `contentHash` stands in for hashing the encoded bytes when the caller has a cheaper hash of the same content. */
+export function resource(name: string, any: Any, contentHash = hash([any.type_url, any.value])): Resource {
+  return { name, any, hash: contentHash };
 }
 
 /** A snapshot of the given resources; types absent from `resources` are empty. */

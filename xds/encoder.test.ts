@@ -34,4 +34,19 @@ describe('SnapshotEncoder', () => {
     expect(second.version).to.not.equal(first.version);
     expect(encoder.snapshotOf(next).version).to.equal(second.version);
   });
+
+  it('hashes a RouteConfiguration by its content: equal for equal hosts, whichever encoder; different when a host changes', () => {
+    const ir = irOf('every-feature');
+    const routeHashes = (snapshot: ReturnType<SnapshotEncoder['snapshotOf']>) => [...snapshot.types.get(typeUrls.route)!.resources.values()].map((item) => item.hash);
+    const copy = parseYaml(readFileSync(new URL('every-feature/ir.yaml', casesDirectory), 'utf8')) as GatewayIR;
+    expect(routeHashes(new SnapshotEncoder().snapshotOf(copy))).to.deep.equal(routeHashes(new SnapshotEncoder().snapshotOf(ir)));
+    const [config, ...others] = ir.routeConfigs;
+    const [host, ...hosts] = config!.virtualHosts;
+    const renamed: GatewayIR = { ...ir, routeConfigs: [{ ...config!, virtualHosts: [{ ...host!, domains: [...host!.domains, 'one-more.example.com'] }, ...hosts] }, ...others] };
+    const encoder = new SnapshotEncoder();
+    const before = encoder.snapshotOf(ir).types.get(typeUrls.route)!.resources;
+    const after = encoder.snapshotOf(renamed).types.get(typeUrls.route)!.resources;
+    expect(after.get(config!.name)!.hash).to.not.equal(before.get(config!.name)!.hash);
+    for (const other of others) expect(after.get(other.name)!.hash).to.equal(before.get(other.name)!.hash);
+  });
 });
