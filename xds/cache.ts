@@ -24,16 +24,14 @@ export interface Snapshot {
   types: ReadonlyMap<TypeUrl, TypeSnapshot>;
 }
 
-/** A short content hash of the parts, each ended by a NUL so that moving a boundary changes it. */
-export function hash(parts: Iterable<string | Uint8Array>): string {
+function hash(parts: Iterable<string | Buffer>): string {
   const digest = createHash('sha256');
   for (const part of parts) digest.update(part).update('\0');
   return digest.digest('hex').slice(0, 16);
 }
 
-/** A resource; `contentHash` stands in for hashing the encoded bytes when the caller has a cheaper hash of the same content. */
-export function resource(name: string, any: Any, contentHash = hash([any.type_url, any.value])): Resource {
-  return { name, any, hash: contentHash };
+export function resource(name: string, any: Any): Resource {
+  return { name, any, hash: hash([any.type_url, any.value]) };
 }
 
 /** A snapshot of the given resources; types absent from `resources` are empty. */

@@ -4,10 +4,9 @@
 // Envoy resources free. A RouteConfiguration's bytes are its virtual hosts' bytes laid end to
 // end, so a route table of thousands of hosts is re-encoded one host at a time, not whole.
 import protobuf from 'protobufjs';
-import { createHash } from 'node:crypto';
-import { buildSnapshot, hash, resource, type Resource, type Snapshot } from './cache.ts';
+import { buildSnapshot, resource, type Resource, type Snapshot } from './cache.ts';
 import type { ClusterIR, GatewayIR, ListenerIR, RouteConfigIR, SecretIR, VirtualHostIR } from './ir.ts';
-import { encodeAny, envoyRoot, typeUrls } from './protos.ts';
+import { encodeAny, envoyRoot, typeUrls, type Any } from './protos.ts';
 import { clusterResource, edsClusters, endpointResource, listenerResource, routeConfigResource, secretResource, virtualHostResource } from './translate.ts';
 
 /** Field number of RouteConfiguration.virtual_hosts (envoy/config/route/v3/route.proto). */
@@ -40,8 +39,8 @@ export class SnapshotEncoder {
   private readonly endpoints = new Memo<ClusterIR, Resource>();
   private readonly listeners = new Memo<ListenerIR, Resource>();
   private readonly secrets = new Memo<SecretIR, Resource>();
-  /** A virtual host as it sits inside a RouteConfiguration (field tag, length, message), and the digest of those bytes. */
-  private readonly virtualHosts = new Memo<VirtualHostIR, { bytes: Uint8Array; digest: Buffer }>();
+  /** A virtual host as it sits inside a RouteConfiguration: field tag, length, message. */
+  private readonly virtualHosts = new Memo<VirtualHostIR, Uint8Array>();
 
   snapshotOf(ir: GatewayIR): Snapshot {
     const eds = edsClusters(ir.clusters);
@@ -50,29 +49,22 @@ export class SnapshotEncoder {
       [typeUrls.endpoint]: eds.map((cluster) => this.endpoints.get(cluster, () => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster))))),
       [typeUrls.listener]: ir.listeners.map((listener) => this.listeners.get(listener, () => resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener))))),
       // A build makes new route configurations; their hosts' bytes are what is kept.
-      [typeUrls.route]: ir.routeConfigs.map((config) => this.routeConfiguration(config)),
+      [typeUrls.route]: ir.routeConfigs.map((config) => resource(config.name, this.routeConfiguration(config))),
       [typeUrls.secret]: (ir.secrets ?? []).map((secret) => this.secrets.get(secret, () => resource(secret.name, encodeAny(typeUrls.secret, secretResource(secret))))),
     });
   }
 
-  /**
-   * The RouteConfiguration: its bytes are what comes before the virtual hosts, the hosts, what
-   * comes after, as protobufjs would write it whole; its hash is taken over the hosts' digests
-   * rather than the megabytes they add up to.
-   */
-  private routeConfiguration(config: RouteConfigIR): Resource {
+  /** The RouteConfiguration's bytes: what comes before the virtual hosts, the hosts, what comes after; as protobufjs would write it whole. */
+  private routeConfiguration(config: RouteConfigIR): Any {
     const { name, ...after } = routeConfigResource({ ...config, virtualHosts: [] }) as { name: string; virtual_hosts?: unknown };
     delete after.virtual_hosts;
     const hosts = config.virtualHosts.map((host) =>
       this.virtualHosts.get(host, () => {
         const message = encodeMessage('envoy.config.route.v3.VirtualHost', virtualHostResource(host));
-        const bytes = protobuf.Writer.create().uint32((virtualHostsField << 3) | 2).bytes(message).finish();
-        return { bytes, digest: createHash('sha256').update(bytes).digest() };
+        return protobuf.Writer.create().uint32((virtualHostsField << 3) | 2).bytes(message).finish();
       }));
     const type = 'envoy.config.route.v3.RouteConfiguration';
-    const [head, tail] = [encodeMessage(type, { name }), encodeMessage(type, after)];
-    const value = Buffer.concat([head, ...hosts.map((host) => host.bytes), tail]);
-    return resource(config.name, { type_url: typeUrls.route, value }, hash([typeUrls.route, head, ...hosts.map((host) => host.digest), tail]));
+    return { type_url: typeUrls.route, value: Buffer.concat([encodeMessage(type, { name }), ...hosts, encodeMessage(type, after)]) };
   }
 }
 
