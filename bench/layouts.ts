@@ -61,8 +61,9 @@ export class ScopedLayout {
   }
 
   snapshotOf(ir: GatewayIR): Snapshot {
-    const single = this.encoder.snapshotOf(ir);
-    const kept = (typeUrl: TypeUrl) => [...(single.types.get(typeUrl)?.resources.values() ?? [])];
+    // Clusters, endpoints and secrets as Portico encodes them; routes and listeners are laid out here.
+    const shared = this.encoder.snapshotOf({ ...ir, listeners: [], routeConfigs: [] });
+    const kept = (typeUrl: TypeUrl) => [...(shared.types.get(typeUrl)?.resources.values() ?? [])];
     const routes: Resource[] = [];
     const scopes: Resource[] = [];
     for (const config of ir.routeConfigs) {

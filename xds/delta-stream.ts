@@ -7,7 +7,7 @@
 // until listeners and routes no longer use it.
 import type { Resource } from './cache.ts';
 import { typeUrls, type Any, type TypeUrl } from './protos.ts';
-import { pushOrder, StreamBase } from './stream-base.ts';
+import { pushOrder, StreamBase, wildcardTypes } from './stream-base.ts';
 
 export interface DeltaDiscoveryRequest {
   node?: { id?: string; cluster?: string };
@@ -26,9 +26,6 @@ export interface DeltaDiscoveryResponse {
   removed_resources: string[];
   nonce: string;
 }
-
-// Envoy subscribes to scoped route configurations without names too (bench/layouts.ts uses them).
-const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster, typeUrls.scopedRoute]);
 
 interface TypeState {
   wildcard: boolean;

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Resource } from './cache.ts';
 import { typeUrls, type Any, type TypeUrl } from './protos.ts';
-import { pushOrder, StreamBase } from './stream-base.ts';
+import { pushOrder, StreamBase, wildcardTypes } from './stream-base.ts';
 
 export interface DiscoveryRequest {
   version_info?: string;
@@ -27,9 +27,6 @@ export interface DiscoveryResponse {
   type_url: string;
   nonce: string;
 }
-
-/** Types whose empty resource_names means "everything" (wildcard), per the xDS protocol. */
-const wildcardTypes = new Set<string>([typeUrls.listener, typeUrls.cluster, typeUrls.scopedRoute]);
 
 interface TypeState {
   /** Names subscribed to; undefined for a wildcard subscription. */

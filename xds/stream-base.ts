@@ -9,6 +9,12 @@ const recentSnapshots = 32;
 /** Push order: what a resource refers to goes before it. */
 export const pushOrder: readonly TypeUrl[] = [typeUrls.secret, typeUrls.cluster, typeUrls.endpoint, typeUrls.listener, typeUrls.scopedRoute, typeUrls.route];
 
+/**
+ * Types whose request without names means "everything" (wildcard), per the xDS protocol; Envoy
+ * asks for scoped route configurations that way too (bench/layouts.ts serves them).
+ */
+export const wildcardTypes: ReadonlySet<string> = new Set([typeUrls.listener, typeUrls.cluster, typeUrls.scopedRoute]);
+
 /** What a stream reports: an answer from Envoy to a push. */
 export type PushAnswer = { typeUrl: TypeUrl; version: string } & ({ accepted: true } | { accepted: false; message: string });
 
