@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { renderDeployObjects, type PolicyRule } from '../deploy/render.ts';
+import { ownedKinds } from '../operator/installation/controller.ts';
 
 const root = new URL('../', import.meta.url);
 const here = new URL('./', import.meta.url);
@@ -384,16 +385,8 @@ function clusterServiceVersion(version: string, image: string, replaces: string 
             kind: crd.spec.names.kind,
             displayName: 'Gateway Installation',
             description: (schema.description ?? '').replace(/\s+/g, ' ').trim(),
-            resources: [
-              { kind: 'Namespace', name: '', version: 'v1' },
-              { kind: 'Deployment', name: '', version: 'v1' },
-              { kind: 'Service', name: '', version: 'v1' },
-              { kind: 'ConfigMap', name: '', version: 'v1' },
-              { kind: 'Secret', name: '', version: 'v1' },
-              { kind: 'ServiceAccount', name: '', version: 'v1' },
-              { kind: 'PodDisruptionBudget', name: '', version: 'v1' },
-              { kind: 'HorizontalPodAutoscaler', name: '', version: 'v2' },
-            ],
+            // What an installation creates: its namespace and the kinds the operator keeps.
+            resources: [{ apiVersion: 'v1', kind: 'Namespace' }, ...ownedKinds].map(({ apiVersion, kind }) => ({ kind, name: '', version: apiVersion.slice(apiVersion.indexOf('/') + 1) })),
             specDescriptors: descriptors(specSchema, specDescriptorSources),
             statusDescriptors: descriptors(statusSchema, statusDescriptorSources),
           },
