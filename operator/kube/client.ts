@@ -39,26 +39,29 @@ export function resourceOfPath(path: string): string {
 
 export class KubeClient {
   private readonly kubeConfig: KubeConfig;
+  private readonly manager: string;
 
-  constructor(kubeConfig: KubeConfig) {
+  /** `manager`: the field manager of every write (the test bed's controllers write as their own). */
+  constructor(kubeConfig: KubeConfig, manager = fieldManager) {
     this.kubeConfig = kubeConfig;
+    this.manager = manager;
   }
 
   /** Server-side apply as field manager `portico`, taking over fields others set (force). */
   async apply<T extends KubernetesObject>(object: T): Promise<T> {
-    const path = `${objectPath(referenceOf(object))}?fieldManager=${fieldManager}&force=true`;
+    const path = `${objectPath(referenceOf(object))}?fieldManager=${this.manager}&force=true`;
     return this.send<T>('PATCH', path, object, 'application/apply-patch+yaml');
   }
 
   async create<T extends KubernetesObject>(object: T): Promise<T> {
     const reference = referenceOf(object);
     const path = objectPath(reference).replace(/\/[^/]+$/, '');
-    return this.send<T>('POST', `${path}?fieldManager=${fieldManager}`, object);
+    return this.send<T>('POST', `${path}?fieldManager=${this.manager}`, object);
   }
 
   /** Replaces the object (PUT); its metadata.resourceVersion makes the write conditional. */
   async replace<T extends KubernetesObject>(object: T): Promise<T> {
-    return this.send<T>('PUT', `${objectPath(referenceOf(object))}?fieldManager=${fieldManager}`, object);
+    return this.send<T>('PUT', `${objectPath(referenceOf(object))}?fieldManager=${this.manager}`, object);
   }
 
   /** The object, or undefined if it does not exist. */
@@ -96,17 +99,24 @@ export class KubeClient {
 
   /** A JSON merge patch of the object (or of its status subresource). */
   async mergePatch<T extends KubernetesObject>(reference: ObjectReference, patch: object, subresource?: 'status'): Promise<T> {
-    const path = `${objectPath(reference)}${subresource ? `/${subresource}` : ''}?fieldManager=${fieldManager}`;
+    const path = `${objectPath(reference)}${subresource ? `/${subresource}` : ''}?fieldManager=${this.manager}`;
     return this.send<T>('PATCH', path, patch, 'application/merge-patch+json');
   }
 
   /** Deletes the object; an object already gone is not an error. */
-  async delete(reference: ObjectReference, propagationPolicy: 'Background' | 'Foreground' = 'Background'): Promise<void> {
+  async delete(reference: ObjectReference, propagationPolicy: 'Background' | 'Foreground' = 'Background', options: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<void> {
+    const preconditions = options.uid ? { preconditions: { uid: options.uid } } : {};
+    const grace = options.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: options.gracePeriodSeconds };
     try {
-      await this.send('DELETE', objectPath(reference), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy });
+      await this.send('DELETE', objectPath(reference), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy, ...grace, ...preconditions });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
+  }
+
+  /** POSTs to a subresource (a ServiceAccount's `token`, say) and returns the answer. */
+  async createSubresource<T>(reference: ObjectReference, subresource: string, body: object): Promise<T> {
+    return this.send<T>('POST', `${objectPath(reference)}/${subresource}`, body);
   }
 
   private async send<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {

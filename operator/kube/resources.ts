@@ -19,6 +19,11 @@ const resources: Record<string, ResourceInfo> = {
   'networking.internal.knative.dev/v1alpha1/Ingress': { plural: 'ingresses', namespaced: true },
 };
 
+/** Makes the paths of more kinds known (the test bed's controllers write pods, events and kwok's objects). */
+export function registerResource(apiVersion: string, kind: string, info: ResourceInfo): void {
+  resources[`${apiVersion}/${kind}`] = info;
+}
+
 export interface ObjectReference {
   apiVersion: string;
   kind: string;
