@@ -16,7 +16,49 @@ kubeconfig="$PORTICO_CACHE/clusters/$PORTICO_CLUSTER/kubeconfig"
 # Where kwokctl has the apiserver write its audit log (policy: audit-policy.yaml).
 audit_log="$KWOK_WORKDIR/clusters/$PORTICO_CLUSTER/logs/audit.log"
 
+# The test bed's daemon (e2e/testbed/main.ts): pod runtime and load balancer. Its pods' files
+# live under /run (every user can reach them, as pods of any uid must) and their logs under /var/log.
+repo_dir="$(cd "$cluster_dir/../.." && pwd)"
+testbed_log="$KWOK_WORKDIR/clusters/$PORTICO_CLUSTER/logs/testbed.log"
+testbed_pid="$KWOK_WORKDIR/clusters/$PORTICO_CLUSTER/testbed.pid"
+testbed_state="/run/portico-testbed/$PORTICO_CLUSTER"
+testbed_logs="/var/log/portico-testbed/$PORTICO_CLUSTER"
+
 log() { printf '[cluster] %s\n' "$*" >&2; }
+
+testbed_running() {
+  [[ -f "$testbed_pid" ]] && kill -0 "$(cat "$testbed_pid")" 2>/dev/null
+}
+
+# stop_testbed: SIGTERM to the daemon, which stops every pod it runs; SIGKILL after 60 s.
+stop_testbed() {
+  testbed_running || { rm -f "$testbed_pid"; return 0; }
+  local pid; pid="$(cat "$testbed_pid")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$testbed_pid"
+}
+
+# start_testbed: starts the daemon in the background and waits for its "testbed ready" line.
+start_testbed() {
+  local node="$repo_dir/node_modules/.bin/node"
+  [[ -x "$node" ]] || { log "the test bed runs on the project's Node ($node): run npm ci first"; return 1; }
+  [[ $EUID -eq 0 ]] || { log "the test bed needs root: each pod gets a network namespace of its own"; return 1; }
+  mkdir -p "$(dirname "$testbed_log")"
+  : >"$testbed_log"
+  setsid "$node" "$repo_dir/e2e/testbed/main.ts" --kubeconfig "$kubeconfig" --state-dir "$testbed_state" --log-dir "$testbed_logs" \
+    >>"$testbed_log" 2>&1 </dev/null &
+  echo $! >"$testbed_pid"
+  for _ in $(seq 1 1200); do
+    grep -q '^testbed ready$' "$testbed_log" && return 0
+    testbed_running || break
+    sleep 0.1
+  done
+  tail -n 30 "$testbed_log" >&2
+  log "the test bed's daemon did not start (log above, all of it in $testbed_log)"
+  return 1
+}
 
 # build_go_tool MODULE_DIR NAME KEY PACKAGE: prints the path of tool NAME built from PACKAGE in the
 # wrapper Go module at MODULE_DIR, building it into $PORTICO_CACHE/bin/NAME-KEY if missing.
