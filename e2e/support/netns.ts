@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { numberToIpv4, parseCidr, testHostRange } from '../testbed/addresses.ts';
 import { GiveUp, OutputTail, eventually, runOrThrow, terminate } from './processes.ts';
 
 /**
  * Test hosts: network namespaces that the test creates, each joined to this machine's
  * namespace by a veth pair, with addresses from 198.18.0.0/15 (RFC 2544's range for
- * network tests). Backends listen there because the apiserver refuses loopback addresses
- * in EndpointSlices and kwok's pod IPs are fake: a selector-less Service's EndpointSlice
- * points at a test host's address, and Envoy, in this namespace, reaches it over the veth.
+ * network tests; their part of it, 198.18.0.0/17, is in e2e/testbed/addresses.ts). Backends
+ * listen there because the apiserver refuses loopback addresses in EndpointSlices: a
+ * selector-less Service's EndpointSlice points at a test host's address, and Envoy, on this
+ * machine or in a pod (through the machine, which forwards), reaches it over the veth.
  */
 
 const backendScript = fileURLToPath(new URL('./backend.ts', import.meta.url));
@@ -15,6 +17,7 @@ const authzScript = fileURLToPath(new URL('./authz-server.ts', import.meta.url))
 const namePrefix = 'portico-';
 let created = 0;
 const live = new Set<TestHost>();
+const testHostBlocks = parseCidr(testHostRange.cidr);
 
 export interface Backend {
   name: string;
@@ -98,13 +101,13 @@ export async function createTestHost(): Promise<TestHost> {
   if (process.getuid?.() !== 0) {
     throw new Error('test hosts need root (CAP_NET_ADMIN) to create network namespaces with `ip netns`');
   }
-  // Spread hosts of concurrent test processes over the 32,768 /30 blocks of 198.18.0.0/15.
-  const block = (process.pid * 64 + created++) % 32_768;
+  // Spread hosts of concurrent test processes over the 8,192 /30 blocks of the test-host range.
+  const block = (process.pid * 64 + created++) % (testHostBlocks.size / 4);
   const id = `${process.pid}-${created}`;
   const namespace = `${namePrefix}${id}`;
-  const base = (198 << 24) | (18 << 16) | (block * 4);
-  const gateway = ipv4(base + 1);
-  const address = ipv4(base + 2);
+  const base = testHostBlocks.base + block * 4;
+  const gateway = numberToIpv4(base + 1);
+  const address = numberToIpv4(base + 2);
   const hostSide = `ph${block.toString(16)}`;
   const namespaceSide = `pn${block.toString(16)}`;
   await runOrThrow('ip', ['netns', 'add', namespace]);
@@ -159,6 +162,3 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function ipv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
-}

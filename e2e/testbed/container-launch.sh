@@ -25,6 +25,8 @@ mount -t tmpfs -o mode=755 tmpfs "$root/run"
 read_only=()
 while IFS=$'\t' read -r source target mode; do
   [[ -z "$source" ]] && continue
+  # The path as the container sees it: a link on the way (/var/run -> /run) resolves inside its root.
+  target="$(chroot "$root" /usr/bin/realpath -m "$target")"
   if [[ -d "$source" ]]; then
     mkdir -p "$root$target"
   else

@@ -5,7 +5,7 @@
 import type { KubeConfig, V1ConfigMap, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { KubeClient, referenceOf } from '../../operator/kube/client.ts';
+import { ApiError, KubeClient, referenceOf } from '../../operator/kube/client.ts';
 import { ResourceInformer } from '../../operator/runtime/informer.ts';
 import { runsForReal } from './images.ts';
 import { podNamespaces } from './network.ts';
@@ -115,7 +115,12 @@ export class PodRuntime {
       },
       prepareTokens: (owner) => this.prepareTokens(owner),
       writeStatus: async (owner, status) => {
-        await this.client.mergePatch(referenceOf({ apiVersion: 'v1', kind: 'Pod', metadata: owner.metadata }), { status }, 'status');
+        try {
+          await this.client.mergePatch(referenceOf({ apiVersion: 'v1', kind: 'Pod', metadata: owner.metadata }), { status }, 'status');
+        } catch (error) {
+          // A pod already gone has no status to write.
+          if (!(error instanceof ApiError && error.status === 404)) throw error;
+        }
       },
       publishLogs: async (owner, files) => {
         await this.client.apply({
