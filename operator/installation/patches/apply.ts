@@ -1,10 +1,11 @@
 // The installation's service.patches, applied in order to each generated Service they match,
-// as a Kyverno mutate rule would: a patch that fails is reported by its index and skipped,
-// and the others still apply.
+// as a Kyverno mutate rule would (kyverno-anchors.ts, json6902.ts; the README says where Portico
+// departs from Kyverno's CLI): a patch whose conditions fail is skipped, a patch that fails is
+// reported by its index and skipped, and the others still apply.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { applyPatch, type Operation } from 'rfc6902';
 import type { ServicePatch } from '../../api/gatewayinstallation.ts';
 import type { Problem } from '../status.ts';
+import { applyJson6902 } from './json6902.ts';
 import { resolveAnchors } from './kyverno-anchors.ts';
 import { PatchError, servicePatchMeta, strategicMerge } from './strategic-merge.ts';
 
@@ -22,10 +23,7 @@ function applyOne(service: JsonMap, patch: ServicePatch): JsonMap {
     return resolved ? strategicMerge(service, resolved, servicePatchMeta) : service;
   }
   const patched = structuredClone(service);
-  // The CRD admits only the six operations with a path; rfc6902 checks the rest and says what failed.
-  const results = applyPatch(patched, (patch.patchesJson6902 ?? []) as Operation[]);
-  const failed = results.findIndex((result) => result !== null);
-  if (failed >= 0) throw new PatchError(`operation ${failed} (${patch.patchesJson6902![failed]!.op} ${patch.patchesJson6902![failed]!.path}): ${results[failed]!.message}`);
+  applyJson6902(patched, patch.patchesJson6902 ?? []);
   return patched;
 }
 
