@@ -269,13 +269,13 @@ describe('GatewayInstallation', function () {
           match: { name: 'kourier' },
           patchStrategicMerge: { metadata: { annotations: { '+(example.com/owner)': 'platform' } }, spec: { loadBalancerClass: 'service.k8s.aws/nlb' } },
         },
-        { patchesJson6902: [{ op: 'remove', path: '/spec/notThere' }] },
+        { patchesJson6902: [{ op: 'replace', path: '/spec/notThere', value: 1 }] },
         { match: { name: 'kourier-internal' }, patchStrategicMerge: { spec: { ports: [{ port: 443, $patch: 'delete' }] } } },
       ];
       const name = await install('patched', { service: { patches } });
       const namespace = `gw-${name}`;
       const degraded = await waitCondition(name, 'Degraded', 'True', 'ServicePatchFailed');
-      expect(condition(degraded, 'Degraded')!.message).to.match(/^spec\.service\.patches\[1\] cannot apply to Service kourier: operation 0 \(remove \/spec\/notThere\)/);
+      expect(condition(degraded, 'Degraded')!.message).to.match(/^spec\.service\.patches\[1\] cannot apply to Service kourier: operation 0 \(replace \/spec\/notThere\)/);
       const external = await getJson(['service', 'kourier', '-n', namespace]);
       expect(external.spec).to.include({ loadBalancerClass: 'service.k8s.aws/nlb' });
       expect((external.metadata as { annotations?: Record<string, string> }).annotations).to.include({ 'example.com/owner': 'platform' });
@@ -300,7 +300,8 @@ describe('GatewayInstallation', function () {
   });
 
   describe('bad input and conflicts', () => {
-    const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+    // A null is sent as written by server-side apply only: a client-side `kubectl apply` drops it itself.
+    const invalid: Array<[string, Record<string, unknown>, RegExp, 'server-side'?]> = [
       ['an unknown Service type', { service: { type: 'Public' } }, /spec\.service\.type: Unsupported value: "Public": supported values: "LoadBalancer", "NodePort", "ClusterIP"/],
       ['a negative replica count', { envoy: { replicas: -1 } }, /spec\.envoy\.replicas: Invalid value: -1: spec\.envoy\.replicas in body should be greater than or equal to 0/],
       ['a path prefix with the grpc protocol', { externalAuthorization: { host: 'auth:9000', pathPrefix: '/check' } }, /spec\.externalAuthorization\.pathPrefix: Invalid value: pathPrefix applies only with protocol http or https/],
@@ -310,11 +311,17 @@ describe('GatewayInstallation', function () {
       ['both PDB bounds', { envoy: { podDisruptionBudget: { enabled: true, minAvailable: 1, maxUnavailable: 1 } } }, /set minAvailable or maxUnavailable, not both/],
       ['a timeout that is not a duration', { externalAuthorization: { host: 'auth:9000', timeout: 'soon' } }, /spec\.externalAuthorization\.timeout: Invalid value: "soon"/],
       ['one name for both Services', { internalService: { name: 'kourier' } }, /spec\.internalService\.name: Invalid value: service\.name and internalService\.name must differ/],
+      ['a patch that sets a label to null', { service: { patches: [{ patchStrategicMerge: { metadata: { labels: { team: null } } } }] } },
+        /spec\.service\.patches\[0\]\.patchStrategicMerge\.metadata\.labels: Invalid value: label team is set to null: labels and annotations take only string values/, 'server-side'],
+      ['a patch that sets an annotation to null', { service: { patches: [{ patchStrategicMerge: { metadata: { annotations: { '+(example.com/owner)': null } } } }] } },
+        /spec\.service\.patches\[0\]\.patchStrategicMerge\.metadata\.annotations: Invalid value: annotation \+\(example\.com\/owner\) is set to null/, 'server-side'],
+      ['a patch that sets a label to a number', { service: { patches: [{ patchStrategicMerge: { metadata: { labels: { tier: 1 } } } }] } },
+        /spec\.service\.patches\[0\]\.patchStrategicMerge\.metadata\.labels\.tier: Invalid value: "integer": spec\.service\.patches\[0\]\.patchStrategicMerge\.metadata\.labels\.tier in body must be of type string/],
     ];
-    for (const [what, spec, message] of invalid) {
+    for (const [what, spec, message, mode] of invalid) {
       it(`refuses ${what} at admission, naming the field`, async () => {
         const manifest = installationManifest(`invalid-${suffix}`, { namespace: `gw-invalid-${suffix}`, knative: { ingressClass: `invalid-${suffix}.example.com` }, ...spec });
-        const result = await kubectl(['apply', '-f', '-'], JSON.stringify(manifest));
+        const result = await kubectl(['apply', ...(mode ? ['--server-side', '--field-manager', 'test'] : []), '-f', '-'], JSON.stringify(manifest));
         expect(result.code).to.not.equal(0);
         expect(result.stderr).to.match(message);
       });

@@ -7,7 +7,7 @@ const keywords = new Set([
   'type', 'description', 'default', 'properties', 'items', 'additionalProperties', 'required', 'enum',
   'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems',
   'x-kubernetes-validations', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string',
-  'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
+  'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'nullable', 'maxProperties',
 ]);
 
 /** Every schema node under `schema`, with its path. */
