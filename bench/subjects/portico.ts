@@ -1,11 +1,11 @@
 // The benchmark's subject "portico": the operator under its own ServiceAccount, a
 // GatewayInstallation serving the benchmark's ingress class on loopback ports, and a real Envoy
-// started from the bootstrap the operator rendered (e2e/support/gateway.ts). Any KIngress
+// started from the bootstrap the operator rendered (loopback-gateway.ts). Any KIngress
 // controller is measured through the same protocol (bench/README.md): started with KUBECONFIG
 // and BENCH_INGRESS_CLASS set, it prints one line `BENCH-READY {json}` once its Envoy is up, and
 // stops everything it started on SIGTERM.
 import { installCrds, localCluster } from '../../e2e/support/cluster.ts';
-import { startGateway } from '../../e2e/support/gateway.ts';
+import { startGateway } from './loopback-gateway.ts';
 import { installKnativeCrds } from '../../e2e/support/knative.ts';
 
 const ingressClass = process.env.BENCH_INGRESS_CLASS;

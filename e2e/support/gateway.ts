@@ -1,58 +1,77 @@
-// A whole gateway on this machine: the operator (its own ServiceAccount and RBAC), a
-// GatewayInstallation whose listeners are on free loopback ports, and a real Envoy started
-// from the bootstrap the operator rendered, with the xDS client certificate it issued mounted
-// as a pod would mount it. Tests then talk to Envoy's listeners.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// A whole gateway on the test bed: the operator (its own ServiceAccount and RBAC, serving xDS on
+// the machine's address towards pods, as startOperator does), a GatewayInstallation, and its own Envoy Deployment's
+// pods, run for real by the test bed's pod runtime at their pod IPs, reached through the
+// installation's LoadBalancer Service at the address the test bed's load balancer gave it.
 import { kubectl, kubectlOk } from './cluster.ts';
-import { startEnvoy, type EnvoyProcess } from './envoy.ts';
-import { installationManifest } from './installations.ts';
+import { installationManifest, type Installation } from './installations.ts';
 import { runOperator, type RunningOperator } from './operator.ts';
-import { freePort } from './processes.ts';
-import { mountSecret } from './secret-volume.ts';
+import { eventually } from './processes.ts';
 
-export type ListenerPorts = Record<'externalHTTP' | 'internalHTTP' | 'externalHTTPS' | 'internalHTTPS' | 'probeHTTP' | 'probeHTTPS' | 'metrics', number>;
+/** The listeners of an installation with the default ports. */
+export type Listener = 'externalHTTP' | 'externalHTTPS' | 'internalHTTP' | 'internalHTTPS' | 'probeHTTP' | 'probeHTTPS' | 'metrics';
+
+const podPorts: Record<Listener, number> = { externalHTTP: 8080, internalHTTP: 8081, externalHTTPS: 8443, internalHTTPS: 8444, probeHTTP: 8090, probeHTTPS: 9443, metrics: 9000 };
 
 export interface Gateway {
   name: string;
+  namespace: string;
   operator: RunningOperator;
-  envoy: EnvoyProcess;
-  ports: ListenerPorts;
-  /** Deletes the installation and stops Envoy and the operator. */
+  /** The external Service's load-balancer address (status.loadBalancer.ingress, as `kubectl get gwi` shows it). */
+  address: string;
+  /**
+   * Where a client reaches a listener, as `host:port`: the external ones through the load balancer
+   * (ports 80 and 443), the others at an Envoy pod's IP (the test bed routes no cluster IPs).
+   */
+  endpoint(listener: Listener): string;
+  /** The IPs of the installation's ready Envoy pods. */
+  podIPs(): Promise<string[]>;
+  /** Deletes the installation (its pods drain and go) and stops the operator. */
   stop(): Promise<void>;
 }
 
-/** Installs gateway `name` with `spec` (listeners are set here) and waits for its Envoy to be ConfigSynced. */
-export async function startGateway(name: string, spec: Record<string, unknown>): Promise<Gateway> {
-  const xdsPort = await freePort();
-  const tlsDirectory = mkdtempSync(join(tmpdir(), 'portico-gateway-'));
-  const operator = await runOperator(undefined, [
-    '--xds-listen', `127.0.0.1:${xdsPort}`,
-    '--xds-address', `127.0.0.1:${xdsPort}`,
-    '--envoy-admin-port', String(await freePort()),
-    '--envoy-xds-tls-dir', tlsDirectory,
-  ]);
-  let envoy: EnvoyProcess | undefined;
+/** The IPs of the ready pods of a Deployment's selector in `namespace`. */
+export async function readyPodIPs(namespace: string, selector: string): Promise<string[]> {
+  const pods = JSON.parse(await kubectlOk(['get', 'pods', '-n', namespace, '-l', selector, '-o', 'json'])) as {
+    items: Array<{ metadata: { deletionTimestamp?: string }; status?: { podIP?: string; conditions?: Array<{ type: string; status: string }> } }>;
+  };
+  return pods.items
+    .filter((pod) => !pod.metadata.deletionTimestamp && pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'))
+    .map((pod) => pod.status?.podIP ?? '')
+    .filter(Boolean)
+    .sort();
+}
+
+/**
+ * Installs gateway `name` with `spec` in namespace gw-<name> and waits until it is Ready and
+ * its Envoys have taken their configuration (ConfigSynced). Its Envoys drain for 1 s unless
+ * `spec.envoy` says otherwise, so that tests do not wait out Envoy's 15 s default.
+ */
+export async function startGateway(name: string, spec: Record<string, unknown>, options: { operatorArgs?: string[] } = {}): Promise<Gateway> {
+  const namespace = `gw-${name}`;
+  const operator = await runOperator(undefined, options.operatorArgs ?? []);
   const stop = async () => {
-    await envoy?.stop();
-    await kubectl(['delete', 'gwi', name, '--ignore-not-found', '--wait=true', '--timeout=60s']);
+    await kubectl(['delete', 'gwi', name, '--ignore-not-found', '--wait=true', '--timeout=120s']);
     await operator.stop();
-    rmSync(tlsDirectory, { recursive: true, force: true });
   };
   try {
-    const ports: ListenerPorts = {
-      externalHTTP: await freePort(), internalHTTP: await freePort(), externalHTTPS: await freePort(), internalHTTPS: await freePort(),
-      probeHTTP: await freePort(), probeHTTPS: await freePort(), metrics: await freePort(),
+    const envoy = { drainSeconds: 1, ...(spec.envoy as Record<string, unknown> | undefined) };
+    await kubectlOk(['apply', '-f', '-'], JSON.stringify(installationManifest(name, { namespace, ...spec, envoy })));
+    await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=120s']);
+    await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=120s']);
+    const address = await eventually(`gwi/${name} to show its load-balancer address`, async () => {
+      const installation = JSON.parse(await kubectlOk(['get', 'gwi', name, '-o', 'json'])) as Installation;
+      return installation.status?.addresses?.find((entry) => entry.type === 'IPAddress')?.value;
+    }, 60_000, 200);
+    const selector = `portico.dev/installation=${name},app.kubernetes.io/component=gateway`;
+    const podIPs = () => readyPodIPs(namespace, selector);
+    const firstPod = (await podIPs())[0];
+    if (!firstPod) throw new Error(`gwi/${name} is ConfigSynced but none of its Envoy pods is ready`);
+    const endpoint = (listener: Listener) => {
+      if (listener === 'externalHTTP') return `${address}:80`;
+      if (listener === 'externalHTTPS') return `${address}:443`;
+      return `${firstPod}:${podPorts[listener]}`;
     };
-    await kubectlOk(['apply', '-f', '-'], JSON.stringify(installationManifest(name, { namespace: `gw-${name}`, ...spec, listeners: { addresses: ['127.0.0.1'], ports } })));
-    await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=60s']);
-    const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);
-    const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };
-    mountSecret(tlsDirectory, secret.data);
-    envoy = await startEnvoy(bootstrap, { args: ['--service-node', `${name}-gateway-0`, '--service-cluster', name] });
-    await kubectlOk(['wait', '--for=condition=ConfigSynced', `gwi/${name}`, '--timeout=60s']);
-    return { name, operator, envoy, ports, stop };
+    return { name, namespace, operator, address, endpoint, podIPs, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, kubectlOk, serviceAccountKubeconfig } from './cluster.ts';
-import { GiveUp, OutputTail, eventually, terminate } from './processes.ts';
+import { GiveUp, OutputTail, eventually, freePort, terminate } from './processes.ts';
+import { hostAddress } from '../testbed/addresses.ts';
 import { clusterRules, namespaceRules, type PolicyRule } from '../../deploy/render.ts';
 
 const mainScript = fileURLToPath(new URL('../../operator/main.ts', import.meta.url));
@@ -87,10 +88,20 @@ export async function probePort(child: ChildProcess, output: OutputTail, what: s
   }, timeoutMs, 50);
 }
 
+/**
+ * The operator's flags that put its xDS server where Envoy pods reach it: the machine's address
+ * towards pods, on a free port (several operators may run at once).
+ */
+export async function xdsOnTestBed(): Promise<string[]> {
+  const port = await freePort();
+  return ['--xds-listen', `${hostAddress}:${port}`, '--xds-address', `${hostAddress}:${port}`];
+}
+
 /** Starts the operator and waits until its probe server listens (not until it is ready). */
 export async function startOperator(options: StartOperatorOptions): Promise<OperatorProcess> {
-  // xDS on a free loopback port unless the test says otherwise: several operators may run at once.
-  const xdsArgs = options.args?.some((arg) => arg.startsWith('--xds-listen')) ? [] : ['--xds-listen', '127.0.0.1:0'];
+  // xDS where the installation's Envoy pods reach it (the machine's address towards pods), on a
+  // free port, unless the test says otherwise: several operators may run at once.
+  const xdsArgs = options.args?.some((arg) => arg.startsWith('--xds-listen')) ? [] : await xdsOnTestBed();
   const httpHost = options.httpHost ?? '127.0.0.1';
   const child = spawn(process.execPath, [mainScript, '--http-host', httpHost, '--http-port', '0', '--log-level', 'debug', ...xdsArgs, ...(options.args ?? [])], {
     env: {

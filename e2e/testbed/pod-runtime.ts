@@ -25,6 +25,8 @@ export class PodRuntime {
   private readonly secrets: ResourceInformer<V1Secret>;
   private readonly services: ResourceInformer<V1Service>;
   private readonly running = new Map<string, RuntimePod>();
+  /** Pods stopped and deleted by the runtime whose deletion the watch has not shown yet. */
+  private readonly finished = new Set<string>();
   private readonly tokens = new Map<string, CachedToken>();
   private readonly client: KubeClient;
   private timer: NodeJS.Timeout | undefined;
@@ -76,6 +78,7 @@ export class PodRuntime {
     const key = `${pod.metadata?.namespace}/${pod.metadata?.name}/${pod.metadata?.uid}`;
     const existing = this.running.get(key);
     if (event === 'delete') {
+      this.finished.delete(key);
       // Gone without the runtime's say (a forced deletion): stop its processes at once.
       if (existing) {
         this.running.delete(key);
@@ -87,6 +90,8 @@ export class PodRuntime {
       existing.update(pod);
       return;
     }
+    // A pod the runtime has stopped and deleted is not started again by the events still to come for it.
+    if (this.finished.has(key)) return;
     if (!pod.spec?.nodeName || !pod.status?.podIP || !runsForReal(pod.spec) || pod.spec.hostNetwork) return;
     if (['Succeeded', 'Failed'].includes(pod.status.phase ?? '')) return;
     const runtimePod = new RuntimePod(pod, {
@@ -132,6 +137,7 @@ export class PodRuntime {
       },
       remove: async (owner) => {
         this.running.delete(key);
+        this.finished.add(key);
         await this.client.delete(referenceOf({ apiVersion: 'v1', kind: 'Pod', metadata: owner.metadata }), 'Background', { gracePeriodSeconds: 0, uid: owner.metadata?.uid ?? '' });
       },
     });
