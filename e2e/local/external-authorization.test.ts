@@ -1,6 +1,7 @@
-// External authorization through a real Envoy: the installation's spec.externalAuthorization
+// External authorization through real Envoy pods: the installation's spec.externalAuthorization
 // over gRPC, HTTP and HTTPS (real TLS, verified), allow and deny, failure-mode-allow with the
-// service down, and every change taking effect by reconcile, with the same operator and Envoy.
+// service down, and every change taking effect by reconcile, with the same operator and Envoys
+// (the installation's own Deployment's pods on the test bed, reached through its load balancer).
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { installKnativeCrds } from '../support/knative.ts';
 import { createTestHost, type Backend, type TestHost } from '../support/netns.ts';
 import { eventually } from '../support/processes.ts';
 
-describe('external authorization through a real Envoy', function () {
+describe('external authorization through real Envoy pods', function () {
   this.timeout(180_000);
   const name = `authz-${randomBytes(3).toString('hex')}`;
   const ingressClass = `${name}.ingress.networking.knative.dev`;
@@ -30,16 +31,43 @@ describe('external authorization through a real Envoy', function () {
   let dir: string;
 
   const request = (path: string, headers: Record<string, string> = {}) =>
-    sendRequest(`http://127.0.0.1:${gateway!.ports.externalHTTP}${path}`, { headers: { host: 'app.example.com', ...headers } });
+    sendRequest(`http://${gateway!.endpoint('externalHTTP')}${path}`, { headers: { host: 'app.example.com', ...headers } });
   /** Points the installation at another authorization setting, as a user edits the spec. */
   const configure = async (externalAuthorization: object | null) => {
     // The whole setting is replaced: a merge would keep fields of the previous protocol.
     const operation = externalAuthorization ? { op: 'add', path: '/spec/externalAuthorization', value: externalAuthorization } : { op: 'remove', path: '/spec/externalAuthorization' };
     await kubectlOk(['patch', 'gwi', name, '--type=json', '-p', JSON.stringify([operation])]);
   };
-  /** Waits until a request without permission gets `status`: the new setting reached Envoy. */
-  const deniedWith = (status: number) =>
-    eventually(`a request without permission to get ${status}`, async () => ((await request('/')).status === status ? true : undefined));
+  /**
+   * The installation's Envoys as a user sees them: each pod (name, uid, container restarts, as
+   * `kubectl get pods` shows) and its Envoy's uptime from the stats listener's /stats.
+   */
+  const envoys = async () => {
+    const pods = JSON.parse(await kubectlOk(['get', 'pods', '-n', gateway!.namespace, '-l', `portico.dev/installation=${name},app.kubernetes.io/component=gateway`, '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string; uid: string; deletionTimestamp?: string }; status?: { podIP?: string; containerStatuses?: Array<{ name: string; restartCount: number }> } }>;
+    };
+    const running = pods.items.filter((pod) => !pod.metadata.deletionTimestamp);
+    if (running.some((pod) => !pod.status?.podIP)) throw new Error(`an Envoy pod has no IP yet (a rollout under way?):\n${await kubectlOk(['get', 'pods', '-n', gateway!.namespace, '-o', 'wide'])}`);
+    return Promise.all(running.map(async (pod) => {
+      const stats = await sendRequest(`http://${pod.status?.podIP ?? ''}:9000/stats?filter=${encodeURIComponent('^server\\.uptime$')}`);
+      expect(stats.status, stats.body).to.equal(200);
+      const uptime = Number(/^server\.uptime: (\d+)$/m.exec(stats.body)?.[1]);
+      expect(uptime, stats.body).to.not.be.NaN;
+      const restarts = (pod.status?.containerStatuses ?? []).map((container) => `${container.name}=${container.restartCount}`).sort().join(',');
+      return { pod: `${pod.metadata.name} ${pod.metadata.uid} ${restarts}`, uptime };
+    }));
+  };
+  /**
+   * Waits until `check` holds for several requests in a row: the load balancer spreads
+   * connections over the Envoys in turn, and a setting has taken effect when every Envoy shows it.
+   */
+  const onEveryEnvoy = (what: string, check: () => Promise<boolean>) =>
+    eventually(what, async () => {
+      for (let connection = 0; connection < 4; connection++) if (!(await check())) return undefined;
+      return true;
+    });
+  /** Waits until a request without permission gets `status`: the new setting reached every Envoy. */
+  const deniedWith = (status: number) => onEveryEnvoy(`a request without permission to get ${status}`, async () => (await request('/')).status === status);
 
   before(async function () {
     this.timeout(60 * 60_000); // a cold first start builds Kubernetes
@@ -107,7 +135,7 @@ describe('external authorization through a real Envoy', function () {
   });
 
   it('sends the request body along, up to maxRequestBytes', async () => {
-    const allowed = await sendRequest(`http://127.0.0.1:${gateway!.ports.externalHTTP}/`, { method: 'POST', headers: { host: 'app.example.com', 'x-allow': 'yes', 'content-type': 'text/plain' }, body: 'x'.repeat(100) });
+    const allowed = await sendRequest(`http://${gateway!.endpoint('externalHTTP')}/`, { method: 'POST', headers: { host: 'app.example.com', 'x-allow': 'yes', 'content-type': 'text/plain' }, body: 'x'.repeat(100) });
     const seen = JSON.parse((JSON.parse(allowed.body) as { headers: Record<string, string> }).headers['x-authz-context']!) as { bodyBytes: number };
     expect(seen.bodyBytes).to.equal(100);
   });
@@ -119,33 +147,41 @@ describe('external authorization through a real Envoy', function () {
 
   it('failureModeAllow: with the service down, requests fail closed, or pass when allowed to', async () => {
     await grpcServer.stop();
-    await eventually('requests to fail closed', async () => ((await request('/', { 'x-allow': 'yes' })).status === 403 ? true : undefined));
+    await onEveryEnvoy('requests to fail closed', async () => (await request('/', { 'x-allow': 'yes' })).status === 403);
     await configure({ host: `${authzHost.address}:9000`, protocol: 'grpc', failureModeAllow: true });
-    await eventually('requests to pass with the service down', async () => ((await request('/')).status === 200 ? true : undefined));
+    await onEveryEnvoy('requests to pass with the service down', async () => (await request('/')).status === 200);
   });
 
   it('http: switches to an HTTP service with a path prefix by reconcile, no restart', async () => {
-    const envoyBefore = gateway!.envoy;
+    const envoysBefore = await envoys();
+    const started = Date.now();
+    expect(envoysBefore).to.have.length(2);
     // Envoy sends an HTTP service only Host, Method, Path, Content-Length and Authorization unless told more.
     await configure({ host: `${authzHost.address}:9080`, protocol: 'http', pathPrefix: '/check', allowedHeaders: ['x-allow'] });
     await deniedWith(403);
     const denied = JSON.parse((await request('/orders?id=1')).body) as { path: string };
     expect(denied.path).to.equal('/check/orders?id=1');
     expect((await request('/', { 'x-allow': 'yes' })).status).to.equal(200);
-    expect(gateway!.envoy).to.equal(envoyBefore);
+    // The same Envoy pods, not restarted, their Envoys up all along.
+    const envoysAfter = await envoys();
+    expect(envoysAfter.map((envoy) => envoy.pod).sort()).to.deep.equal(envoysBefore.map((envoy) => envoy.pod).sort());
+    for (const envoy of envoysAfter) {
+      const before = envoysBefore.find((candidate) => candidate.pod === envoy.pod)!;
+      expect(envoy.uptime, `${envoy.pod}: Envoy's uptime`).to.be.at.least(before.uptime + Math.floor((Date.now() - started) / 1000) - 1);
+    }
     expect(httpServer.output.text()).to.not.include('Error');
   });
 
   it('allowedHeaders: only the listed headers reach the service', async () => {
     await configure({ host: `${authzHost.address}:9080`, protocol: 'http', allowedHeaders: ['x-allow'] });
-    await eventually('the cookie to stay away from the service', async () => {
+    await onEveryEnvoy('the cookie to stay away from the service', async () => {
       const denied = JSON.parse((await request('/', { cookie: 'session=secret', 'x-other': '1' })).body) as { headers?: Record<string, string> };
-      return denied.headers && !('cookie' in denied.headers) ? denied : undefined;
+      return denied.headers !== undefined && !('cookie' in denied.headers);
     });
     await configure({ host: `${authzHost.address}:9080`, protocol: 'http', allowedHeaders: ['x-allow', 'cookie'] });
-    await eventually('the cookie to reach the service', async () => {
+    await onEveryEnvoy('the cookie to reach the service', async () => {
       const denied = JSON.parse((await request('/', { cookie: 'session=secret' })).body) as { headers?: Record<string, string> };
-      return denied.headers?.cookie === 'session=secret' ? true : undefined;
+      return denied.headers?.cookie === 'session=secret';
     });
   });
 
@@ -153,7 +189,7 @@ describe('external authorization through a real Envoy', function () {
     // Only the HTTPS service is left: an answer from it proves the TLS connection and its verification.
     await httpServer.stop();
     await configure({ host: `${authzHost.address}:9443`, protocol: 'https', allowedHeaders: ['x-allow'] });
-    await eventually('an allowed request to pass through the HTTPS service', async () => ((await request('/', { 'x-allow': 'yes' })).status === 200 ? true : undefined));
+    await onEveryEnvoy('an allowed request to pass through the HTTPS service', async () => (await request('/', { 'x-allow': 'yes' })).status === 200);
     expect((await request('/')).status).to.equal(403);
     expect(httpsServer.output.text()).to.not.include('Error');
     // Trusting another authority, Envoy refuses the service's certificate and fails closed.
@@ -162,11 +198,11 @@ describe('external authorization through a real Envoy', function () {
     otherAuthority.data['ca.crt'] = Buffer.from(stranger.cert).toString('base64');
     await kubectlOk(['apply', '-f', '-'], JSON.stringify(otherAuthority));
     await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { tls: { upstreamCASecretRef: { namespace, name: 'other-ca' } } } })]);
-    await eventually('an untrusted service to be refused', async () => ((await request('/', { 'x-allow': 'yes' })).status === 403 ? true : undefined));
+    await onEveryEnvoy('an untrusted service to be refused', async () => (await request('/', { 'x-allow': 'yes' })).status === 403);
   });
 
   it('is off again when the setting is removed', async () => {
     await configure(null);
-    await eventually('requests to pass unchecked', async () => ((await request('/')).status === 200 ? true : undefined));
+    await onEveryEnvoy('requests to pass unchecked', async () => (await request('/')).status === 200);
   });
 });

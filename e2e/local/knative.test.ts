@@ -1,6 +1,7 @@
-// Knative's ingress conformance scenarios, through the real Envoy of a gateway the operator
-// installed and programs: KIngresses of the installation's class, Services whose
-// EndpointSlices point at echo backends in test hosts, and requests that name their host.
+// Knative's ingress conformance scenarios, through the real Envoys of a gateway the operator
+// installed and programs (its own Deployment's pods on the test bed, reached through its
+// load balancer): KIngresses of the installation's class, Services whose EndpointSlices point
+// at echo backends in test hosts, and requests that name their host.
 import { expect } from 'chai';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { ingressHash } from '../../operator/sources/knative/hash.ts';
@@ -21,7 +22,7 @@ interface Echo {
   headers: Record<string, string>;
 }
 
-describe('Knative ingress through a real Envoy', function () {
+describe('Knative ingress through real Envoy pods', function () {
   this.timeout(180_000);
   const name = `kn-${randomBytes(3).toString('hex')}`;
   const ingressClass = `${name}.ingress.networking.knative.dev`;
@@ -29,15 +30,14 @@ describe('Knative ingress through a real Envoy', function () {
   let gateway: Gateway | undefined;
   const hosts: TestHost[] = [];
   const backends: Record<string, Backend> = {};
-  const ports: Record<string, number> = {};
 
   const kingress = 'ingresses.networking.internal.knative.dev';
   const external = (path: string, host: string, headers: Record<string, string> = {}) =>
-    sendRequest(`http://127.0.0.1:${ports.externalHTTP!}${path}`, { headers: { host, ...headers } });
+    sendRequest(`http://${gateway!.endpoint('externalHTTP')}${path}`, { headers: { host, ...headers } });
   const internal = (path: string, host: string, headers: Record<string, string> = {}) =>
-    sendRequest(`http://127.0.0.1:${ports.internalHTTP!}${path}`, { headers: { host, ...headers } });
+    sendRequest(`http://${gateway!.endpoint('internalHTTP')}${path}`, { headers: { host, ...headers } });
   const secure = (path: string, host: string, tls: TlsOptions = {}) =>
-    sendRequest(`https://127.0.0.1:${ports.externalHTTPS!}${path}`, { headers: { host }, tls: { servername: host, rejectUnauthorized: false, ...tls } });
+    sendRequest(`https://${gateway!.endpoint('externalHTTPS')}${path}`, { headers: { host }, tls: { servername: host, rejectUnauthorized: false, ...tls } });
   const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
   const echo = (response: HttpResponse): Echo => {
     expect(response.status, response.body).to.equal(200);
@@ -79,6 +79,21 @@ describe('Knative ingress through a real Envoy', function () {
   const waitReady = async (ingressName: string) => {
     await kubectlOk(['wait', '--for=condition=Ready', `${kingress}/${ingressName}`, '-n', namespace, '--timeout=60s']);
   };
+  /**
+   * True once `check` holds for several connections in a row: the load balancer spreads
+   * connections over the Envoys in turn, and a change has taken effect when every Envoy shows it.
+   */
+  const onEveryEnvoy = async (check: () => Promise<boolean>) => {
+    for (let connection = 0; connection < 4; connection++) if (!(await check())) return undefined;
+    return true;
+  };
+  /** The installation's Envoy pods as `kubectl get pods` shows them: name, uid and container restarts. */
+  const envoyPods = async () => {
+    const pods = JSON.parse(await kubectlOk(['get', 'pods', '-n', gateway!.namespace, '-l', `portico.dev/installation=${name},app.kubernetes.io/component=gateway`, '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string; uid: string }; status?: { containerStatuses?: Array<{ name: string; restartCount: number }> } }>;
+    };
+    return pods.items.map((pod) => `${pod.metadata.name} ${pod.metadata.uid} ${(pod.status?.containerStatuses ?? []).map((container) => `${container.name}=${container.restartCount}`).join(',')}`).sort();
+  };
   const pushes = async (type: string) => gauge((await gateway!.operator.process.get('/metrics')).body, `portico_xds_pushes_total{installation="${name}",type="${type}"}`) ?? 0;
 
   before(async function () {
@@ -88,7 +103,6 @@ describe('Knative ingress through a real Envoy', function () {
     await installKnativeCrds();
     namespace = await createNamespace('kn-apps');
     gateway = await startGateway(name, { knative: { ingressClass } });
-    Object.assign(ports, gateway.ports);
     for (const backend of ['blue', 'green']) await startBackend(backend);
     await service('blue', 'blue');
     await service('green', 'green');
@@ -113,7 +127,10 @@ describe('Knative ingress through a real Envoy', function () {
     expect(ingress.status?.privateLoadBalancer?.ingress?.[0]?.domainInternal).to.equal(`kourier-internal.gw-${name}.svc.cluster.local`);
     expect(ingress.status?.observedGeneration).to.equal(ingress.metadata?.generation);
     const balanced = ingress.status?.conditions?.find((candidate) => candidate.type === 'LoadBalancerReady');
-    expect(balanced).to.include({ status: 'True', message: '1/1 proxies serve this version of the KIngress.' });
+    // Every Envoy pod of the installation (two replicas by default) holds it.
+    const envoys = (await gateway!.podIPs()).length;
+    expect(envoys).to.equal(2);
+    expect(balanced).to.include({ status: 'True', message: `${envoys}/${envoys} proxies serve this version of the KIngress.` });
   });
 
   it('headers/probe: the gateway answers Knative\'s probe with the KIngress\'s hash', async () => {
@@ -269,7 +286,7 @@ describe('Knative ingress through a real Envoy', function () {
     expect(refused.message).to.include('spec.rules[0].http.paths[0].appendHeaders');
     expect((await condition('bad-header', 'Ready'))?.status).to.equal('False');
     await applyIngress('basics', { rules: [rule(['basics.example.com'], [{ splits: [split('green')] }])] });
-    await eventually('the good KIngress to be updated', async () => ((await external('/', 'basics.example.com')).body.includes('"green"') ? true : undefined));
+    await eventually('the good KIngress to be updated', () => onEveryEnvoy(async () => (await external('/', 'basics.example.com')).body.includes('"green"')));
     await waitReady('basics');
     expect(echo(await external('/', 'basics.example.com')).backend).to.equal('green');
   });
@@ -278,10 +295,10 @@ describe('Knative ingress through a real Envoy', function () {
     await applyIngress('eds', { rules: [rule(['eds.example.com'], [{ splits: [split('moving')] }])] });
     await service('moving', 'blue');
     await waitReady('eds');
-    await eventually('traffic to reach blue', async () => ((await external('/', 'eds.example.com')).body.includes('"blue"') ? true : undefined));
+    await eventually('traffic to reach blue', () => onEveryEnvoy(async () => (await external('/', 'eds.example.com')).body.includes('"blue"')));
     const before = { listeners: await pushes('Listener'), routes: await pushes('RouteConfiguration'), endpoints: await pushes('ClusterLoadAssignment') };
     await service('moving', 'green');
-    await eventually('traffic to reach green', async () => ((await external('/', 'eds.example.com')).body.includes('"green"') ? true : undefined));
+    await eventually('traffic to reach green', () => onEveryEnvoy(async () => (await external('/', 'eds.example.com')).body.includes('"green"')));
     expect(await pushes('Listener')).to.equal(before.listeners);
     expect(await pushes('RouteConfiguration')).to.equal(before.routes);
     expect(await pushes('ClusterLoadAssignment')).to.be.greaterThan(before.endpoints);
@@ -299,25 +316,24 @@ describe('Knative ingress through a real Envoy', function () {
   });
 
   it('certificate rotation: a renewed Secret reaches Envoy within seconds, no restart, no listener change', async () => {
-    const before = { listeners: await pushes('Listener'), secrets: await pushes('Secret') };
+    const before = { listeners: await pushes('Listener'), secrets: await pushes('Secret'), pods: await envoyPods() };
     const renewed = await selfSignedCertificate(['tls.example.com']);
     await kubectlOk(['apply', '-f', '-'], JSON.stringify(tlsSecretManifest(namespace, 'tls-cert', renewed)));
-    await eventually('Envoy to serve the renewed certificate', async () => {
-      const response = await secure('/', 'tls.example.com');
-      return response.tls?.certificate.fingerprint256 === fingerprint(renewed.cert) ? response : undefined;
-    });
+    await eventually('every Envoy to serve the renewed certificate', () =>
+      onEveryEnvoy(async () => (await secure('/', 'tls.example.com')).tls?.certificate.fingerprint256 === fingerprint(renewed.cert)));
     expect(await pushes('Listener')).to.equal(before.listeners);
     expect(await pushes('Secret')).to.be.greaterThan(before.secrets);
+    expect(await envoyPods(), 'the same Envoy pods, none restarted').to.deep.equal(before.pods);
   });
 
   it('default certificate: names no KIngress certificate claims get the installation\'s', async () => {
     const pair = await selfSignedCertificate(['*.example.com']);
     await kubectlOk(['apply', '-f', '-'], JSON.stringify(tlsSecretManifest(namespace, 'default-cert', pair)));
     await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { tls: { secretRef: { namespace, name: 'default-cert' } } } })]);
-    const response = await eventually('the default certificate to be served', async () => {
-      const answer = await secure('/', 'basics.example.com').catch(() => undefined);
-      return answer?.tls?.certificate.fingerprint256 === fingerprint(pair.cert) ? answer : undefined;
-    });
+    await eventually('the default certificate to be served', () =>
+      onEveryEnvoy(async () => (await secure('/', 'basics.example.com').catch(() => undefined))?.tls?.certificate.fingerprint256 === fingerprint(pair.cert)));
+    const response = await secure('/', 'basics.example.com');
+    expect(response.tls?.certificate.fingerprint256).to.equal(fingerprint(pair.cert));
     expect(echo(response).backend).to.equal('green');
     expect((await secure('/', 'tls.example.com')).tls?.certificate.fingerprint256).to.not.equal(fingerprint(pair.cert));
   });
@@ -325,8 +341,8 @@ describe('Knative ingress through a real Envoy', function () {
   it('cipher suites: a client offering only a suite the installation does not allow is refused', async () => {
     await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { tls: { cipherSuites: ['ECDHE-ECDSA-AES128-GCM-SHA256'], maximumVersion: '1.2' } } })]);
     const tls12 = { maxVersion: 'TLSv1.2' as const };
-    await eventually('the disallowed suite to be refused', async () =>
-      (await secure('/', 'basics.example.com', { ...tls12, ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' }).then(() => false, () => true)) ? true : undefined);
+    await eventually('the disallowed suite to be refused', () =>
+      onEveryEnvoy(() => secure('/', 'basics.example.com', { ...tls12, ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305' }).then(() => false, () => true)));
     const allowed = await secure('/', 'basics.example.com', { ...tls12, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
     expect(allowed.tls?.cipher).to.equal('ECDHE-ECDSA-AES128-GCM-SHA256');
     expect(echo(allowed).backend).to.equal('green');
@@ -351,7 +367,7 @@ describe('Knative ingress through a real Envoy', function () {
     const seen = JSON.parse((await external('/', 'http2.example.com')).body) as { backend: string; httpVersion: string };
     expect(seen).to.include({ backend: 'h2c', httpVersion: '2.0' });
     // And the client may speak HTTP/2 (h2c) to the gateway too.
-    const direct = await sendHttp2(`http://127.0.0.1:${ports.externalHTTP!}/`, { authority: 'http2.example.com' });
+    const direct = await sendHttp2(`http://${gateway!.endpoint('externalHTTP')}/`, { authority: 'http2.example.com' });
     expect(direct.status).to.equal(200);
     expect(direct.httpVersion).to.equal('2.0');
   });
@@ -365,7 +381,7 @@ describe('Knative ingress through a real Envoy', function () {
     await waitReady('grpc');
     const seen = new Set<string>();
     for (let call = 0; call < 40 && seen.size < 2; call++) {
-      const reply = await grpcUnary(`127.0.0.1:${ports.externalHTTP!}`, 'hello', { authority: 'grpc.example.com' });
+      const reply = await grpcUnary(gateway!.endpoint('externalHTTP'), 'hello', { authority: 'grpc.example.com' });
       expect(reply.message).to.equal('hello');
       seen.add(reply.backend);
     }
@@ -377,7 +393,7 @@ describe('Knative ingress through a real Envoy', function () {
     await waitReady('websocket');
     const seen = new Set<string>();
     for (let connection = 0; connection < 40 && seen.size < 2; connection++) {
-      const [reply] = await websocketExchange(`ws://127.0.0.1:${ports.externalHTTP!}/`, ['hello'], { headers: { host: 'ws.example.com' } });
+      const [reply] = await websocketExchange(`ws://${gateway!.endpoint('externalHTTP')}/`, ['hello'], { headers: { host: 'ws.example.com' } });
       expect(reply).to.match(/^(blue|green): hello$/);
       seen.add(reply!.split(':')[0]!);
     }
@@ -418,12 +434,12 @@ describe('Knative ingress through a real Envoy', function () {
   it('proxy protocol: v1 and v2, plain and TLS with SNI; the client address comes from it', async () => {
     await kubectlOk(['patch', 'gwi', name, '--type=merge', '-p', JSON.stringify({ spec: { proxyProtocol: { enabled: true } } })]);
     const source = { address: '203.0.113.7', port: 40_000 };
-    await eventually('the external listener to expect PROXY protocol', async () =>
-      (await external('/', 'basics.example.com', {}).then((answer) => answer.status, () => 0)) !== 200 ? true : undefined);
+    await eventually('the external listener to expect PROXY protocol', () =>
+      onEveryEnvoy(async () => (await external('/', 'basics.example.com', {}).then((answer) => answer.status, () => 0)) !== 200));
     for (const version of [1, 2] as const) {
-      const plain = await sendRequest(`http://127.0.0.1:${ports.externalHTTP!}/`, { headers: { host: 'basics.example.com' }, proxyProtocol: { version, source } });
+      const plain = await sendRequest(`http://${gateway!.endpoint('externalHTTP')}/`, { headers: { host: 'basics.example.com' }, proxyProtocol: { version, source } });
       expect(echo(plain).headers['x-forwarded-for'], `v${version}`).to.equal(source.address);
-      const overTls = await sendRequest(`https://127.0.0.1:${ports.externalHTTPS!}/`, {
+      const overTls = await sendRequest(`https://${gateway!.endpoint('externalHTTPS')}/`, {
         headers: { host: 'tls.example.com' },
         tls: { servername: 'tls.example.com', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
         proxyProtocol: { version, source },
@@ -431,7 +447,7 @@ describe('Knative ingress through a real Envoy', function () {
       expect(echo(overTls).backend, `v${version} over TLS`).to.equal('blue');
       expect(echo(overTls).headers['x-forwarded-for']).to.equal(source.address);
       // Without SNI the default certificate answers, and the Host header picks the route.
-      const withoutSni = await sendRequest(`https://127.0.0.1:${ports.externalHTTPS!}/`, {
+      const withoutSni = await sendRequest(`https://${gateway!.endpoint('externalHTTPS')}/`, {
         headers: { host: 'basics.example.com' },
         tls: { servername: '', rejectUnauthorized: false, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
         proxyProtocol: { version, source },
