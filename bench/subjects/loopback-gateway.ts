@@ -45,8 +45,8 @@ export async function startGateway(name: string, spec: Record<string, unknown>):
       externalHTTP: await freePort(), internalHTTP: await freePort(), externalHTTPS: await freePort(), internalHTTPS: await freePort(),
       probeHTTP: await freePort(), probeHTTPS: await freePort(), metrics: await freePort(),
     };
-    // No pods: the one Envoy is the benchmark's own, on this machine (a pod could not reach xDS on loopback).
-    const envoySpec = { ...(spec.envoy as Record<string, unknown> | undefined), replicas: 0 };
+    // Fake pods: the one Envoy is the benchmark's own, on this machine (a pod could not reach xDS on loopback).
+    const envoySpec = { ...(spec.envoy as Record<string, unknown> | undefined), podAnnotations: { 'portico.dev/testbed': 'fake' } };
     await kubectlOk(['apply', '-f', '-'], JSON.stringify(installationManifest(name, { namespace: `gw-${name}`, ...spec, envoy: envoySpec, listeners: { addresses: ['127.0.0.1'], ports } })));
     await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=60s']);
     const bootstrap = await kubectlOk(['get', 'configmap', `${name}-bootstrap`, '-n', `gw-${name}`, '-o', 'jsonpath={.data.envoy-bootstrap\\.yaml}']);

@@ -100,15 +100,18 @@ describe('the test bed: pods that run, addresses of their own, load balancers', 
     expect(logs).to.match(/listening on port 8443/);
   });
 
-  it('keeps a pod of an image it does not know a kwok fake: Running and Ready, and nothing answers at its IP', async () => {
+  it('keeps a pod of an image it does not know, or annotated portico.dev/testbed: fake, a kwok fake: Running and Ready, and nothing answers at its IP', async () => {
     await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'fake', namespace }, spec: { containers: [{ name: 'web', image: 'docker.io/library/nginx:1.27', ports: [{ containerPort: 80 }] }] } });
-    await kubectlOk(['wait', '--for=condition=Ready', 'pod/fake', '-n', namespace, '--timeout=60s']);
-    const podIP = (await podJson(namespace, 'fake')).status.podIP!;
-    expect(inCidr(podIP, podRange.cidr), podIP).to.equal(true);
-    const answer = await sendRequest(`http://${podIP}:80/`).then(() => 'answered', (error: unknown) => String(error));
-    expect(answer).to.not.equal('answered');
-    // The apiserver asks the node for logs, and the fake has none.
-    expect((await kubectl(['logs', 'fake', '-n', namespace])).code).to.not.equal(0);
+    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'fake-echo', namespace, annotations: { 'portico.dev/testbed': 'fake' } }, spec: { containers: [{ name: 'echo', image: echoImage }] } });
+    for (const [pod, port] of [['fake', 80], ['fake-echo', 3000]] as const) {
+      await kubectlOk(['wait', '--for=condition=Ready', `pod/${pod}`, '-n', namespace, '--timeout=60s']);
+      const podIP = (await podJson(namespace, pod)).status.podIP!;
+      expect(inCidr(podIP, podRange.cidr), podIP).to.equal(true);
+      const answer = await sendRequest(`http://${podIP}:${port}/`).then(() => 'answered', (error: unknown) => String(error));
+      expect(answer, pod).to.not.equal('answered');
+      // The apiserver asks the node for logs, and a fake has none.
+      expect((await kubectl(['logs', pod, '-n', namespace])).code, pod).to.not.equal(0);
+    }
   });
 
   it('holds a pod unready until its exec readiness probe passes, restarts it when its liveness probe fails, and updates its ConfigMap volume in place', async () => {

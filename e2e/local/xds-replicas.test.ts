@@ -1,4 +1,5 @@
-// Two operator replicas, each serving xDS to its own real Envoy: the follower writes nothing,
+// Two operator replicas, each serving xDS to its own real Envoy (on this machine, so that the test
+// picks the replica each one talks to): the follower writes nothing,
 // and the leader's status counts the Envoys of both, as it learns them from the follower over
 // HTTP. The replicas find each other as in a cluster, through the EndpointSlices of the
 // portico-xds Service; their HTTP servers listen on test hosts' addresses because the
@@ -118,6 +119,9 @@ describe('Envoys spread over two operator replicas', function () {
       namespace: `gw-${name}`,
       knative: { ingressClass: `${name}.example.com` },
       listeners: { addresses: ['127.0.0.1'], ports },
+      // Fake pods: this test chooses which replica each Envoy talks to, so its Envoys run on this
+      // machine, one pointed at each replica (a Deployment's pods all dial one address).
+      envoy: { podAnnotations: { 'portico.dev/testbed': 'fake' } },
     })));
     await kubectlOk(['wait', '--for=condition=Ready', `gwi/${name}`, '--timeout=60s']);
     const secret = JSON.parse(await kubectlOk(['get', 'secret', `${name}-xds-client`, '-n', `gw-${name}`, '-o', 'json'])) as { data: Record<string, string> };

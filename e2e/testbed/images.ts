@@ -64,9 +64,13 @@ export function imagesOf(spec: { containers: Array<{ image?: string }>; initCont
   return [...(spec.initContainers ?? []), ...spec.containers].map((container) => container.image ?? '');
 }
 
-/** A pod runs for real when the table knows the image of every one of its containers. */
-export function runsForReal(spec: Parameters<typeof imagesOf>[0]): boolean {
-  return imagesOf(spec).every((image) => knownImage(image) !== undefined);
+/** The annotation that keeps a pod a kwok fake whatever its images (value `fake`). */
+export const fakeAnnotation = 'portico.dev/testbed';
+
+/** A pod runs for real when the table knows the image of every one of its containers, unless it is annotated to stay a fake. */
+export function runsForReal(pod: { metadata?: { annotations?: Record<string, string> }; spec?: Parameters<typeof imagesOf>[0] }): boolean {
+  if (pod.metadata?.annotations?.[fakeAnnotation] === 'fake' || !pod.spec) return false;
+  return imagesOf(pod.spec).every((image) => knownImage(image) !== undefined);
 }
 
 /** Every pattern of the table as one alternation, for kwok's stage selectors. */

@@ -5,7 +5,7 @@
 // containers have stopped, as a kubelet would. Which pods are whose is decided by one jq
 // expression over the images, built from the same table the runtime reads (images.ts).
 import { hostAddress } from './addresses.ts';
-import { knownImagePattern } from './images.ts';
+import { fakeAnnotation, knownImagePattern } from './images.ts';
 
 export interface Stage {
   apiVersion: 'kwok.x-k8s.io/v1alpha1';
@@ -19,9 +19,9 @@ export interface Stage {
   };
 }
 
-/** "true" when every container's image is one the runtime runs. */
+/** "true" when every container's image is one the runtime runs and the pod is not annotated to stay a fake (images.ts, runsForReal). */
 export function realPodExpression(pattern = knownImagePattern()): string {
-  return `[(.spec.initContainers // [])[].image, .spec.containers[].image] | all(test(${JSON.stringify(pattern)}))`;
+  return `((.metadata.annotations // {})[${JSON.stringify(fakeAnnotation)}] != "fake") and ([(.spec.initContainers // [])[].image, .spec.containers[].image] | all(test(${JSON.stringify(pattern)})))`;
 }
 
 const notDeleting = { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' } as const;

@@ -92,7 +92,7 @@ export class PodRuntime {
     }
     // A pod the runtime has stopped and deleted is not started again by the events still to come for it.
     if (this.finished.has(key)) return;
-    if (!pod.spec?.nodeName || !pod.status?.podIP || !runsForReal(pod.spec) || pod.spec.hostNetwork) return;
+    if (!pod.spec?.nodeName || !pod.status?.podIP || !runsForReal(pod) || pod.spec.hostNetwork) return;
     if (['Succeeded', 'Failed'].includes(pod.status.phase ?? '')) return;
     const runtimePod = new RuntimePod(pod, {
       log: this.log,
