@@ -14,13 +14,13 @@ specs=()
 needs_cluster=0
 for layer in "${layers[@]}"; do
   case "$layer" in
-    unit) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts') ;;
+    unit) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts' 'e2e/testbed/**/*.test.ts') ;;
     integration) specs+=('e2e/integration/**/*.test.ts'); needs_cluster=1 ;;
     e2e) specs+=('e2e/local/**/*.test.ts'); needs_cluster=1 ;;
     # Its own cluster (k3d, in Docker); skipped with the reason on a host without a Docker engine.
     k3d) specs+=('e2e/k3d/**/*.test.ts') ;;
     # The RBAC check goes last: it reads what the operator did during every suite before it.
-    all) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts' 'e2e/k3d/**/*.test.ts' 'e2e/rbac/**/*.test.ts'); needs_cluster=1 ;;
+    all) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts' 'e2e/testbed/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts' 'e2e/k3d/**/*.test.ts' 'e2e/rbac/**/*.test.ts'); needs_cluster=1 ;;
     *) echo "unknown test layer '$layer': expected unit, integration, e2e, k3d or all" >&2; exit 2 ;;
   esac
 done

@@ -39,7 +39,7 @@ export const knownImages: readonly KnownImage[] = [
   },
   {
     title: 'the Gateway API conformance echo backend (sigs.k8s.io/gateway-api/conformance/echo-basic, built from the Go module proxy)',
-    pattern: '^(registry\\.k8s\\.io|gcr\\.io/k8s-staging-gateway-api)/gateway-api/echo-basic(:[^/]+)?(@sha256:[0-9a-f]+)?$',
+    pattern: '^(registry\\.k8s\\.io/gateway-api|gcr\\.io/k8s-staging-gateway-api)/echo-basic(:[^/]+)?(@sha256:[0-9a-f]+)?$',
     files: async () => ({ '/echo-basic': await echoBasicFile() }),
     entrypoint: ['/echo-basic'],
     cmd: [],
