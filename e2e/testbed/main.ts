@@ -26,6 +26,8 @@ registerResource('kwok.x-k8s.io/v1alpha1', 'Stage', { plural: 'stages', namespac
 registerResource('kwok.x-k8s.io/v1alpha1', 'Logs', { plural: 'logs', namespaced: true });
 
 const log = createLogger('info', false);
+// One pod's failure must not take every other pod down with the daemon: it is logged, and that pod retried or left.
+process.on('unhandledRejection', (reason) => { log.error({ err: reason }, 'unhandled failure'); });
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(values.kubeconfig);
 const client = new KubeClient(kubeConfig, 'portico-testbed');

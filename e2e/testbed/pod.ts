@@ -179,8 +179,12 @@ export class RuntimePod {
     await this.statusWrite;
     await this.network.destroy();
     rmSync(this.directory, { recursive: true, force: true });
-    await this.host.remove(this.pod);
-    this.log.info('pod removed');
+    try {
+      await this.host.remove(this.pod);
+      this.log.info('pod removed');
+    } catch (error) {
+      this.log.warn({ err: error }, 'pod object not deleted');
+    }
   }
 
   /** Stops a container: its preStop hook (when `hook`), SIGTERM, then SIGKILL at `deadline`. */
