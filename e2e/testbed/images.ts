@@ -13,7 +13,7 @@ export interface KnownImage {
    * with Go's regexp), anchored at both ends.
    */
   readonly pattern: string;
-  /** The image's files: path in the container → the file on this machine, found (or built) once. */
+  /** The image's files: path in the container → the file (or directory) on this machine, found (or built) once. */
   files(): Promise<Record<string, string>>;
   /** The image's ENTRYPOINT and CMD, in the container's paths. */
   readonly entrypoint: readonly string[];
@@ -47,8 +47,9 @@ export const knownImages: readonly KnownImage[] = [
   {
     title: "the project's test backend (e2e/support/backend.ts on the project's Node 24)",
     pattern: '^portico\\.dev/test-backend(:[^/]+)?$',
-    // The script runs from the repository, beside the node_modules it imports.
-    files: () => Promise.resolve({ '/usr/local/bin/node': process.execPath }),
+    // The script runs from the repository, beside the node_modules it imports: the repository is
+    // part of the image, at its own path (the container's /tmp is its own, and a clone may live there).
+    files: () => Promise.resolve({ '/usr/local/bin/node': process.execPath, [repository.replace(/\/$/, '')]: repository.replace(/\/$/, '') }),
     entrypoint: ['/usr/local/bin/node', `${repository}e2e/support/backend.ts`],
     cmd: [],
   },
