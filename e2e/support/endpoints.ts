@@ -2,8 +2,8 @@ import { kubectlOk } from './cluster.ts';
 import type { Backend } from './netns.ts';
 
 /**
- * A selector-less Service and the EndpointSlice that points it at test-host backends:
- * how tests give a Service real endpoints (kwok's pod IPs are fake).
+ * A selector-less Service and the EndpointSlice that points it at test-host backends: how a
+ * test gives a Service the servers it started itself (a Deployment of a known image gives it pods).
  */
 export function serviceWithEndpoints(namespace: string, name: string, port: number, backends: Backend[], portName = 'http'): object[] {
   return [
