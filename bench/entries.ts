@@ -8,8 +8,8 @@ import { ingressKey, translateIngress } from '../operator/sources/knative/transl
 import type { KnativeIngress } from '../operator/sources/knative/types.ts';
 import { endpointSliceManifest, ingressManifest, serviceManifest } from './load.ts';
 
-/** An address nothing is asked to answer on: these benchmarks never send a request upstream. */
-const backend = { name: 'a', address: '10.0.0.1', port: 8080 };
+/** A test-range address nothing holds (198.19.0.0/16 is blackholed): these benchmarks never send a request upstream. */
+const backend = { name: 'a', address: '198.19.0.1', port: 8080 };
 
 /** KIngress `index` translated; created in index order. */
 export function translatedEntry(index: number): IngressEntry {

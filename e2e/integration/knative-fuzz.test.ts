@@ -61,13 +61,13 @@ function sample<T>(r: Random, items: readonly T[], count: number): T[] {
 // apiserver could not store: no lone surrogates, no fractions, no nulls, no missing required fields.
 const namespaces = ['default', 'team-a', 'serving-tests'];
 const serviceNames = ['web', 'api', 'grpc', 'ext', 'legacy'];
-const externalNames = ['example.org', 'backend.team-a.svc.cluster.local', 'api.example.com.', '10.1.2.3'];
+const externalNames = ['example.org', 'backend.team-a.svc.cluster.local', 'api.example.com.', '198.19.1.2'];
 const long = (length: number, c = 'a') => c.repeat(length);
 
 const hostileHosts = [
   'foo.*.example.com', '*.*.example.com', 'foo*.example.com', '*foo.example.com', 'foo.example.*', '**', '*.', '.example.com',
   'example.com.', 'Example.COM', 'UPPER.example.com', 'Hello.Default.svc.cluster.local', `${long(64)}.example.com`,
-  `${long(300, 'b')}.example.com`, `x.${long(64, 'c')}`, '10.0.0.1', '123', 'foo.123', '[::1]', '::1', 'host:8080', 'exa mple.com', '',
+  `${long(300, 'b')}.example.com`, `x.${long(64, 'c')}`, '198.19.0.1', '123', 'foo.123', '[::1]', '::1', 'host:8080', 'exa mple.com', '',
   'ünïcode.example', 'xn--bcher-kva.example', '-lead.example.com', 'trail-.example.com', 'a..b', 'a_b.example.com', '*.svc.cluster.local',
   '*.cluster.local', 'svc.cluster.local', 'cluster.local', 'shared.example.com', 'SHARED.example.com', '*', '*.example.com', '*.EXAMPLE.com',
   'tab\there.com', 'nul\0.com', 'crlf\r\n.example.com',
@@ -134,9 +134,10 @@ function servicePorts(r: Random, externalName: boolean): V1ServicePort[] {
 }
 
 function address(r: Random, type: string): string {
-  if (type === 'IPv6') return r.pick([`fd00::${(1 + r.int(0xfffe)).toString(16)}`, `2001:db8::${r.int(0xffff).toString(16)}:1`, 'fd00:10:244::1']);
+  if (type === 'IPv6') return r.pick([`2001:db8::${(1 + r.int(0xfffe)).toString(16)}`, `2001:db8:1::${r.int(0xffff).toString(16)}:1`, '2001:db8:10:244::1']);
   if (type === 'FQDN') return r.pick(['pod-1.example.com', 'backend.example.org']);
-  return `10.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`;
+  // Test-range addresses only (198.19.0.0/16 is held by nothing and blackholed): Envoy validates, never connects.
+  return `198.19.${r.int(256)}.${1 + r.int(254)}`;
 }
 
 function endpointSlice(r: Random, namespace: string, service: string, ports: V1ServicePort[], index: number): V1EndpointSlice {
@@ -184,7 +185,7 @@ function world(r: Random): World {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { namespace, name },
-        spec: externalName ? { type: 'ExternalName', externalName: r.pick(externalNames), ports } : { type: 'ClusterIP', clusterIP: ports.length ? '10.96.0.10' : 'None', ports },
+        spec: externalName ? { type: 'ExternalName', externalName: r.pick(externalNames), ports } : { type: 'ClusterIP', clusterIP: ports.length ? '198.18.192.10' : 'None', ports },
       });
       for (const port of ports) {
         w.targets.push({ namespace, name, port: port.port });
