@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createNamespace, deleteNamespace, installCrds, kubectlOk, localCluster } from '../support/cluster.ts';
-import { readyPodIPs, startGateway, type Gateway } from '../support/gateway.ts';
+import { envoyStats, readyPodIPs, startGateway, type Gateway } from '../support/gateway.ts';
 import { sendRequest } from '../support/http.ts';
 import type { Installation } from '../support/installations.ts';
 import { installKnativeCrds } from '../support/knative.ts';
@@ -54,11 +54,9 @@ async function envoyPods(gateway: Gateway): Promise<Pod[]> {
   return listing.items.filter((pod) => !pod.metadata.deletionTimestamp);
 }
 
-/** One Envoy stat from a pod's stats listener (as a Prometheus scrape would read it). */
+/** One Envoy stat of a pod. */
 async function envoyStat(podIP: string, name: string): Promise<number | undefined> {
-  const text = (await sendRequest(`http://${podIP}:9000/stats?filter=${encodeURIComponent(`^${name.replaceAll('.', '\\.')}$`)}`)).body;
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}: `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 2));
+  return (await envoyStats(podIP, `^${name.replaceAll('.', '\\.')}$`))[name];
 }
 
 describe('the installation\'s own Envoy pods', function () {

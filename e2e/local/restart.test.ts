@@ -8,20 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, localCluster } from '../support/cluster.ts';
-import { readyPodIPs } from '../support/gateway.ts';
+import { envoyStats, readyPodIPs } from '../support/gateway.ts';
 import { sendRequest } from '../support/http.ts';
 import { gauge, installationManifest, type Installation } from '../support/installations.ts';
 import { operatorIdentity, startOperator, xdsOnTestBed, type OperatorIdentity, type OperatorProcess } from '../support/operator.ts';
 import { eventually } from '../support/processes.ts';
 
-/** An Envoy pod's counters that change when a listener is added, replaced or drained, from its stats listener. */
-async function listenerCounters(podIP: string): Promise<Record<string, number>> {
-  const filter = encodeURIComponent('^listener_manager\\.(listener_added|listener_modified|listener_removed|total_listeners_draining|lds\\.update_rejected)$');
-  const stats = (await sendRequest(`http://${podIP}:9000/stats?filter=${filter}`)).body;
-  return Object.fromEntries(stats.trim().split('\n').map((line) => {
-    const [key, value] = line.split(': ');
-    return [key!, Number(value)];
-  }));
+/** An Envoy pod's counters that change when a listener is added, replaced or drained. */
+function listenerCounters(podIP: string): Promise<Record<string, number>> {
+  return envoyStats(podIP, '^listener_manager\\.(listener_added|listener_modified|listener_removed|total_listeners_draining|lds\\.update_rejected)$');
 }
 
 describe('an operator restart under traffic', function () {

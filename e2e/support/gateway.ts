@@ -2,7 +2,9 @@
 // the machine's address towards pods, as startOperator does), a GatewayInstallation, and its own Envoy Deployment's
 // pods, run for real by the test bed's pod runtime at their pod IPs, reached through the
 // installation's LoadBalancer Service at the address the test bed's load balancer gave it.
+import { withDefaults } from '../../operator/api/schema-defaults.ts';
 import { kubectl, kubectlOk } from './cluster.ts';
+import { sendRequest } from './http.ts';
 import { installationManifest, type Installation } from './installations.ts';
 import { runOperator, type RunningOperator } from './operator.ts';
 import { eventually } from './processes.ts';
@@ -10,7 +12,17 @@ import { eventually } from './processes.ts';
 /** The listeners of an installation with the default ports. */
 export type Listener = 'externalHTTP' | 'externalHTTPS' | 'internalHTTP' | 'internalHTTPS' | 'probeHTTP' | 'probeHTTPS' | 'metrics';
 
-const podPorts: Record<Listener, number> = { externalHTTP: 8080, internalHTTP: 8081, externalHTTPS: 8443, internalHTTPS: 8444, probeHTTP: 8090, probeHTTPS: 9443, metrics: 9000 };
+/** The container ports of the listeners: the CRD's defaults, which startGateway keeps. */
+const podPorts: Record<Listener, number> = withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: 'defaults' }, spec: {} }).spec.listeners.ports;
+
+/** Envoy's stats matching the regular expression `filter`, read from a pod's stats listener as a Prometheus scrape would. */
+export async function envoyStats(podIP: string, filter: string): Promise<Record<string, number>> {
+  const text = (await sendRequest(`http://${podIP}:${podPorts.metrics}/stats?filter=${encodeURIComponent(filter)}`)).body;
+  return Object.fromEntries(text.trim().split('\n').filter(Boolean).map((line) => {
+    const [key = '', value] = line.split(': ');
+    return [key, Number(value)];
+  }));
+}
 
 export interface Gateway {
   name: string;

@@ -4,6 +4,7 @@
 // inside it for exec probes and preStop hooks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunResult } from '../support/processes.ts';
@@ -95,7 +96,7 @@ export class RunningContainer {
       });
       // The status is the process's; its log closes once its output has all arrived.
       this.child.once('exit', (code, signal) => {
-        resolve({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1), ...(signal ? { signal } : {}), finishedAt: new Date() });
+        resolve({ exitCode: code ?? (signal ? 128 + constants.signals[signal] : 1), ...(signal ? { signal } : {}), finishedAt: new Date() });
       });
       this.child.once('close', () => { void log.close(); });
     });
@@ -138,6 +139,3 @@ export class RunningContainer {
   }
 }
 
-function signalNumber(signal: NodeJS.Signals): number {
-  return ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1, SIGQUIT: 3, SIGABRT: 6, SIGSEGV: 11 } as Partial<Record<NodeJS.Signals, number>>)[signal] ?? 1;
-}

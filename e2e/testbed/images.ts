@@ -55,9 +55,11 @@ export const knownImages: readonly KnownImage[] = [
   },
 ];
 
+const compiled = knownImages.map((entry) => ({ entry, pattern: new RegExp(entry.pattern) }));
+
 /** The table entry that runs `image`, if any. */
 export function knownImage(image: string): KnownImage | undefined {
-  return knownImages.find((entry) => new RegExp(entry.pattern).test(image));
+  return compiled.find(({ pattern }) => pattern.test(image))?.entry;
 }
 
 /** The images of every container of a pod spec, init containers included. */

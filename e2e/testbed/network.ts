@@ -29,7 +29,7 @@ export async function setUpHostNetwork(): Promise<void> {
 
 /** Removes the machine's side and every pod namespace left behind. */
 export async function tearDownHostNetwork(): Promise<void> {
-  for (const namespace of await podNamespaces()) await run('ip', ['netns', 'delete', namespace]);
+  await removePodNamespaces();
   await run('ip', ['addr', 'flush', 'dev', 'lo', 'label', addressLabel]);
   await run('ip', ['route', 'delete', 'blackhole', testRange.cidr]);
 }
@@ -44,9 +44,12 @@ export async function removeHostAddress(address: string): Promise<void> {
   await run('ip', ['addr', 'delete', `${address}/32`, 'dev', 'lo']);
 }
 
-export async function podNamespaces(): Promise<string[]> {
+/** Deletes every pod network namespace (and with each its veth pair). */
+export async function removePodNamespaces(): Promise<void> {
   const listing = await ip('netns', 'list');
-  return listing.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith(netnsPrefix));
+  for (const namespace of listing.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith(netnsPrefix))) {
+    await run('ip', ['netns', 'delete', namespace]);
+  }
 }
 
 /** A pod's network namespace and veth pair, named from its UID. */

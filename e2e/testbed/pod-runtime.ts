@@ -8,9 +8,8 @@ import type { Logger } from 'pino';
 import { ApiError, KubeClient, referenceOf } from '../../operator/kube/client.ts';
 import { ResourceInformer } from '../../operator/runtime/informer.ts';
 import { runsForReal } from './images.ts';
-import { podNamespaces } from './network.ts';
+import { removePodNamespaces } from './network.ts';
 import { RuntimePod } from './pod.ts';
-import { runOrThrow } from '../support/processes.ts';
 
 const tokenRefreshCheckMs = 30_000;
 
@@ -48,7 +47,7 @@ export class PodRuntime {
 
   async start(): Promise<void> {
     // Whatever an earlier runtime left is gone with it: its processes died with it.
-    for (const namespace of await podNamespaces()) await runOrThrow('ip', ['netns', 'delete', namespace]);
+    await removePodNamespaces();
     rmSync(`${this.stateDirectory}/pods`, { recursive: true, force: true });
     mkdirSync(this.stateDirectory, { recursive: true });
     mkdirSync(this.logDirectory, { recursive: true });
@@ -100,22 +99,12 @@ export class PodRuntime {
       logDirectory: this.logDirectory,
       baseEnvironment: this.baseEnvironment(),
       environment: {
-        configMap: (namespace, name) => this.configMaps.get(name, namespace)?.data,
-        secret: (namespace, name) => {
-          const data = this.secrets.get(name, namespace)?.data;
-          return data ? Object.fromEntries(Object.entries(data).map(([entry, value]) => [entry, Buffer.from(value, 'base64').toString()])) : undefined;
-        },
+        configMap: (namespace, name) => text(this.configMapData(namespace, name)),
+        secret: (namespace, name) => text(this.secretData(namespace, name)),
       },
       volumes: {
-        configMap: (namespace, name) => {
-          const configMap = this.configMaps.get(name, namespace);
-          if (!configMap) return undefined;
-          return { ...Object.fromEntries(Object.entries(configMap.data ?? {}).map(([entry, value]) => [entry, Buffer.from(value)])), ...Object.fromEntries(Object.entries(configMap.binaryData ?? {}).map(([entry, value]) => [entry, Buffer.from(value, 'base64')])) };
-        },
-        secret: (namespace, name) => {
-          const secret = this.secrets.get(name, namespace);
-          return secret ? Object.fromEntries(Object.entries(secret.data ?? {}).map(([entry, value]) => [entry, Buffer.from(value, 'base64')])) : undefined;
-        },
+        configMap: (namespace, name) => this.configMapData(namespace, name),
+        secret: (namespace, name) => this.secretData(namespace, name),
         token: (owner, audience, expirationSeconds) => this.tokens.get(tokenKey(owner, audience, expirationSeconds))?.token ?? '',
       },
       prepareTokens: (owner) => this.prepareTokens(owner),
@@ -146,6 +135,22 @@ export class PodRuntime {
     void runtimePod.start();
   }
 
+  /** A ConfigMap's data and binaryData, as bytes. */
+  private configMapData(namespace: string, name: string): Record<string, Buffer> | undefined {
+    const configMap = this.configMaps.get(name, namespace);
+    if (!configMap) return undefined;
+    return {
+      ...Object.fromEntries(Object.entries(configMap.data ?? {}).map(([key, value]) => [key, Buffer.from(value)])),
+      ...Object.fromEntries(Object.entries(configMap.binaryData ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+    };
+  }
+
+  /** A Secret's data, decoded. */
+  private secretData(namespace: string, name: string): Record<string, Buffer> | undefined {
+    const secret = this.secrets.get(name, namespace);
+    return secret ? Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])) : undefined;
+  }
+
   /** What the kubelet gives every container: where the apiserver's Service is. */
   private baseEnvironment(): Record<string, string> {
     const kubernetes = this.services.get('kubernetes', 'default');
@@ -173,6 +178,10 @@ export class PodRuntime {
       }
     }
   }
+}
+
+function text(data: Record<string, Buffer> | undefined): Record<string, string> | undefined {
+  return data ? Object.fromEntries(Object.entries(data).map(([key, value]) => [key, value.toString()])) : undefined;
 }
 
 function tokenKey(pod: V1Pod, audience: string | undefined, expirationSeconds: number): string {
