@@ -7,14 +7,17 @@ import { SnapshotCache } from '../xds/cache.ts';
 import { AdsServer } from '../xds/server.ts';
 import { registerInstallationController } from './installation/controller.ts';
 import { registerSnapshotController } from './installation/snapshots.ts';
-import { externalRoutes, externalTlsRoutes, internalRoutes } from './installation/gateway-ir.ts';
 import { XdsTls } from './xds-tls.ts';
 import { KubeClient } from './kube/client.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { ProbeServer } from './http/probes.ts';
 import { LocalProxyReports, reportsEndpoint, reportsPath, toReport } from './peers/local-reports.ts';
 import { combineReports, followPeers, type PeerReports } from './peers/peer-reports.ts';
+import { Graphs } from './graph/graphs.ts';
+import { debugGraphRoutes } from './http/debug-graph.ts';
+import { ClusterLookups } from './sources/lookups.ts';
 import { KnativeSource } from './sources/knative/source.ts';
+import { knativeSourceName } from './sources/knative/translate.ts';
 import { registerKnativeStatusController } from './sources/knative/status-controller.ts';
 import { createLogger } from './log.ts';
 import { Manager } from './runtime/manager.ts';
@@ -84,27 +87,30 @@ async function main(): Promise<void> {
     },
     log,
   );
-  const knative = new KnativeSource(
-    { ingresses: caches.knativeIngresses, services: caches.services, endpointSlices: caches.endpointSlices, tlsSecrets: caches.tlsSecrets },
-    { clusterDomain: config.clusterDomain, externalRoutes, internalRoutes, externalTlsRoutes },
-  );
-  const knativeStatus = registerKnativeStatusController(manager, client, knative, caches.installations, { clusterDomain: config.clusterDomain, proxies: proxiesOf }, log);
+  const lookups = new ClusterLookups({ services: caches.services, endpointSlices: caches.endpointSlices, tlsSecrets: caches.tlsSecrets });
+  const graphs = new Graphs();
+  const knative = new KnativeSource(caches.knativeIngresses, lookups, { clusterDomain: config.clusterDomain });
+  const knativeStatus = registerKnativeStatusController(manager, client, caches.knativeIngresses, graphs, caches.installations, { clusterDomain: config.clusterDomain, proxies: proxiesOf }, log);
+  // Each source's status writer hears of its own objects' outcomes.
+  const statusWriters = new Map<string, (namespace: string, name: string) => void>([[knativeSourceName, (namespace, name) => { knativeStatus.enqueue(`${namespace}/${name}`); }]]);
   // What an installation's Envoys hold changes its status and that of its KIngresses.
   const proxiesChanged = (installation: string) => {
     installations.enqueue(installation);
     knativeStatus.proxiesChanged(installation);
   };
   const snapshots = registerSnapshotController(manager, caches.installations, cache, {
-    knative,
-    onBuilt: (_installation, keys) => {
-      for (const key of keys) knativeStatus.enqueue(key);
+    sources: [knative],
+    graphs,
+    lookups,
+    onBuilt: (_installation, changed) => {
+      for (const origin of changed) statusWriters.get(origin.source)?.(origin.namespace, origin.name);
     },
   }, log);
   const probes = new ProbeServer({
     notReady: () => manager.unsynced,
     beforeScrape: () => { manager.collectMetrics(); },
     metrics: metricsRegistry,
-    routes: { [reportsPath]: reportsEndpoint(localReports) },
+    routes: { [reportsPath]: reportsEndpoint(localReports), ...debugGraphRoutes(graphs) },
   }, log);
   await probes.listen(config.httpPort, config.httpHost);
   manager.start();

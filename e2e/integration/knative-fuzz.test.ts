@@ -3,8 +3,8 @@
 // writes them, and hostile ones that Knative's CRD still lets the apiserver store (odd header
 // names and values, odd hosts and paths, out-of-range percents and ports, empty strings,
 // hundreds of splits, bad certificates...). A round goes through the operator's own pipeline
-// (translateIngress, assemble, a default installation's listeners with the HTTPS ones the TLS
-// entries make, the xDS translation and its protobuf encoding) and `envoy --mode validate` must
+// (translateIngress, the merge into a default installation's graph with the HTTPS listeners the
+// TLS entries make, the xDS translation and its protobuf encoding) and `envoy --mode validate` must
 // accept the result: what Envoy would reject (NACK), Portico must refuse itself, KIngress by
 // KIngress. Nothing may throw, and a valid KIngress is never refused.
 //
@@ -12,14 +12,13 @@
 // override the seed and the number of rounds; PORTICO_FUZZ_ROUND=n replays round n alone.
 import type { V1EndpointSlice, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { withDefaults } from '../../operator/api/schema-defaults.ts';
-import { httpsListeners, installationIR } from '../../operator/installation/gateway-ir.ts';
-import { assemble, type IngressEntry } from '../../operator/sources/knative/assemble.ts';
+import type { Fragment } from '../../operator/graph/fragment.ts';
+import { installationPart } from '../../operator/graph/installation.ts';
+import { mergeFragments } from '../../operator/graph/merge.ts';
 import { ingressHash } from '../../operator/sources/knative/hash.ts';
-import { emptyBase, knativeOptions, listLookups } from '../../operator/sources/knative/testdata/translate-cases.ts';
+import { defaultInstallation, knativeOptions, listLookups } from '../../operator/sources/knative/testdata/translate-cases.ts';
 import { ingressKey, translateIngress } from '../../operator/sources/knative/translate.ts';
 import { apiVersion, disableHttp2Annotation, ingressClassAnnotation, kind, type KnativeIngress } from '../../operator/sources/knative/types.ts';
-import type { GatewayIR } from '../../xds/ir.ts';
 import { snapshotOf } from '../../xds/encoder.ts';
 import { translate } from '../../xds/translate.ts';
 import { selfSignedCertificate, tlsSecretManifest, type KeyPair } from '../support/certificates.ts';
@@ -344,9 +343,6 @@ function makeRound(index: number): Round {
   return { index, ingresses, services: w.services, endpointSlices: w.endpointSlices, secrets: w.secrets, valid };
 }
 
-// A default installation, as e2e/integration/translations.test.ts validates the golden cases behind.
-const installation = withDefaults({ apiVersion: 'portico.dev/v1alpha1', kind: 'GatewayInstallation', metadata: { name: 'kourier' }, spec: {} });
-
 interface PipelineResult {
   /** What xDS would serve; undefined when a step threw. */
   resources?: Record<string, object[]>;
@@ -364,24 +360,23 @@ function described(error: unknown): string {
 function pipeline(round: Round, ingresses: readonly KnativeIngress[]): PipelineResult {
   const lookups = listLookups(round.services, round.endpointSlices, round.secrets);
   const failures: string[] = [];
-  const entries: IngressEntry[] = [];
+  const fragments: Fragment[] = [];
   for (const ingress of ingresses) {
     const key = ingressKey(ingress);
     try {
-      const result = translateIngress(ingress, ingressHash(ingress), lookups, knativeOptions);
-      if ('problem' in result && round.valid.has(key)) failures.push(`valid KIngress ${key} was refused: ${result.problem.reason}: ${result.problem.message}`);
-      entries.push({ key, createdAt: String(ingress.metadata?.creationTimestamp ?? ''), result });
+      const fragment = translateIngress(ingress, ingressHash(ingress), lookups, knativeOptions);
+      if (fragment.refusal && round.valid.has(key)) failures.push(`valid KIngress ${key} was refused: ${fragment.refusal.reason}: ${fragment.refusal.message}`);
+      fragments.push({ ...fragment, reads: new Set() });
     } catch (error) {
       failures.push(`translating KIngress ${key} threw: ${described(error)}`);
     }
   }
   try {
-    const { ir, outcomes, tlsChains } = assemble(emptyBase, entries);
-    const full: GatewayIR = { ...ir, listeners: [...installationIR(installation).listeners, ...httpsListeners(installation, tlsChains)] };
-    const resources = translate(full);
-    snapshotOf(full);
-    const served = [...outcomes].filter(([, outcome]) => outcome.served).map(([key]) => key);
-    const reasons = [...outcomes.values()].flatMap((outcome) => (outcome.served ? [] : [outcome.reason]));
+    const { ir, outcomes } = mergeFragments(installationPart(defaultInstallation, lookups), fragments);
+    const resources = translate(ir);
+    snapshotOf(ir);
+    const served = [...outcomes].filter(([, outcome]) => outcome.status === 'served').map(([key]) => key.slice(key.indexOf(':') + 1));
+    const reasons = [...outcomes.values()].flatMap((outcome) => (outcome.status === 'served' ? [] : [outcome.reason]));
     return { resources, failures, served, reasons };
   } catch (error) {
     return { failures: [...failures, `assembling, translating or encoding threw: ${described(error)}`], served: [], reasons: [] };

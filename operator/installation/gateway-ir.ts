@@ -4,7 +4,7 @@
 // Ingress and Gateway API translators add virtual hosts and clusters to it.
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { durationSeconds } from '../api/duration.ts';
-import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HttpOptionsIR, ListenerIR, TlsChainIR } from '../../xds/ir.ts';
+import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HttpOptionsIR, ListenerIR, TlsChainIR, TlsParamsIR } from '../../xds/ir.ts';
 
 export const externalRoutes = 'external_services';
 export const internalRoutes = 'internal_services';
@@ -96,25 +96,35 @@ export function installationIR(installation: GatewayInstallation): GatewayIR {
 }
 
 /**
- * The installation's HTTPS listeners (Kourier's 8443 external and 8444 internal), each with the
- * SNI filter chains given, and only when it has some: a TLS listener needs a certificate.
+ * The installation's HTTPS listeners (Kourier's 8443 external and 8444 internal) before they have
+ * chains, each with the route table whose hosts' certificates it serves.
  */
-export function httpsListeners(installation: GatewayInstallation, chains: { external: TlsChainIR[]; internal: TlsChainIR[] }): ListenerIR[] {
+export function secureListenerSlots(installation: GatewayInstallation): Array<{ listener: ListenerIR; params: TlsParamsIR; table: string }> {
   const { addresses, ports } = installation.spec.listeners;
   const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
   const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
   const http = httpOptions(installation);
-  const secure: Array<[number, string, TlsChainIR[], boolean]> = [
-    [ports.externalHTTPS, externalTlsRoutes, chains.external, true],
-    [ports.internalHTTPS, internalRoutes, chains.internal, false],
+  const secure: Array<[number, string, boolean]> = [
+    [ports.externalHTTPS, externalTlsRoutes, true],
+    [ports.internalHTTPS, internalRoutes, false],
   ];
   return addresses.flatMap((address, index) =>
-    secure
-      .filter(([, , list]) => list.length > 0)
-      .map(([port, routeConfigName, list, external]) => {
-        const name = listenerName(port, addresses.length, index);
-        const proxyProtocol = external && installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
-        return { name, address, port, routeConfigName, statPrefix: name, http, ...proxyProtocol, tls: { params, chains: list } };
-      }),
+    secure.map(([port, routeConfigName, external]) => {
+      const name = listenerName(port, addresses.length, index);
+      const proxyProtocol = external && installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
+      return { listener: { name, address, port, routeConfigName, statPrefix: name, http, ...proxyProtocol }, params, table: routeConfigName };
+    }),
   );
+}
+
+/**
+ * The installation's HTTPS listeners with the SNI filter chains given, and only those that have
+ * some: a TLS listener needs a certificate.
+ */
+export function httpsListeners(installation: GatewayInstallation, chains: { external: TlsChainIR[]; internal: TlsChainIR[] }): ListenerIR[] {
+  const byTable = new Map([[externalTlsRoutes, chains.external], [internalRoutes, chains.internal]]);
+  return secureListenerSlots(installation).flatMap(({ listener, params, table }) => {
+    const list = byTable.get(table) ?? [];
+    return list.length ? [{ ...listener, tls: { params, chains: list } }] : [];
+  });
 }

@@ -13,6 +13,7 @@ import { installationLabel, ownedNames, renderInstallation, type RenderSettings,
 import { installationIdentity, issue, needsRenewal, type KeyPair } from '../../xds/certificates.ts';
 import { computeStatus, type Problem, type XdsObserved } from './status.ts';
 import { containsDesired } from './up-to-date.ts';
+import { byAge, objectAge } from '../kube/age.ts';
 
 /** Deletes the gateway namespace the operator created, when its installation goes. */
 export const namespaceFinalizer = 'portico.dev/namespace-cleanup';
@@ -45,9 +46,7 @@ function kindKey(object: KubernetesObject): string {
 
 /** The installation that decides a tie: the older one, then the one whose name sorts first. */
 export function comesFirst(a: GatewayInstallation, b: GatewayInstallation): boolean {
-  const created = (installation: GatewayInstallation) => new Date(installation.metadata?.creationTimestamp ?? 0).getTime();
-  if (created(a) !== created(b)) return created(a) < created(b);
-  return (a.metadata?.name ?? '') < (b.metadata?.name ?? '');
+  return byAge(objectAge(a), objectAge(b)) < 0;
 }
 
 export class InstallationReconciler {

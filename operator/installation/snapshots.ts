@@ -1,16 +1,19 @@
-// Every replica's xDS snapshots: each installation's IR (its own listeners, and the routes of
-// the KIngresses it serves) translated to Envoy resources and set in the snapshot cache the
-// ADS server serves from. Reads only, so it runs on every replica, leader or not.
-import type { V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+// Every replica's xDS snapshots: each installation's routing graph (its own part, then the
+// fragments of every source) put into Envoy's resources and set in the snapshot cache the ADS
+// server serves from. Composes any number of sources and knows none by name. Reads only, so
+// it runs on every replica, leader or not.
 import type { Logger } from 'pino';
 import type { SnapshotCache } from '../../xds/cache.ts';
 import { SnapshotEncoder } from '../../xds/encoder.ts';
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
+import type { Graphs } from '../graph/graphs.ts';
+import { installationPart } from '../graph/installation.ts';
+import type { Origin } from '../graph/origin.ts';
 import { Controller, watching } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
-import type { KnativeSource } from '../sources/knative/source.ts';
-import { installationIR } from './gateway-ir.ts';
+import type { ClusterLookups } from '../sources/lookups.ts';
+import type { Source } from '../sources/source.ts';
 
 export interface SnapshotController {
   controller: Controller;
@@ -19,56 +22,57 @@ export interface SnapshotController {
 }
 
 export interface SnapshotSources {
-  knative?: KnativeSource;
-  /** Called after an installation's snapshot is built, with the KIngresses whose state it changed (or all it had, when the installation is gone). */
-  onBuilt?: (installation: string, ingressKeys: string[]) => void;
+  sources: readonly Source[];
+  graphs: Graphs;
+  lookups: ClusterLookups;
+  /** Called after an installation's snapshot is built, with the objects whose state it changed (or all it had, when the installation is gone). */
+  onBuilt?: (installation: string, changed: Origin[]) => void;
 }
 
 export function registerSnapshotController(
   manager: Manager,
   installations: ResourceInformer<GatewayInstallation>,
   cache: SnapshotCache,
-  sources: SnapshotSources,
+  { sources, graphs, lookups, onBuilt }: SnapshotSources,
   log: Logger,
 ): SnapshotController {
-  const { knative } = sources;
   // One encoder for every installation: what a build hands back unchanged is not encoded again.
   const encoder = new SnapshotEncoder();
+  /** The installation's part, kept while the installation object is the same: its graph then skips it. */
+  const parts = new Map<string, { installation: GatewayInstallation; reads: string; part: ReturnType<typeof installationPart> }>();
   const publish = (name: string) => {
     const installation = installations.get(name);
     if (!installation || installation.metadata?.deletionTimestamp) {
-      const members = knative?.membersOf(name) ?? [];
+      const held = graphs.remove(name);
+      parts.delete(name);
       cache.delete(name);
-      knative?.remove(name);
-      sources.onBuilt?.(name, members);
+      onBuilt?.(name, held);
       return;
     }
-    let ir = installationIR(installation);
-    let changed: string[] = [];
-    if (knative) ({ ir, changed } = knative.build(installation, ir, installations.list()));
+    const part = installationPart(installation, lookups);
+    const kept = parts.get(name);
+    // Besides the installation, a part depends only on the Secrets it read: its certificate and CA.
+    const reads = JSON.stringify([part.secrets, part.clusters]);
+    const stable = kept && kept.installation === installation && kept.reads === reads ? kept.part : part;
+    parts.set(name, { installation, reads, part: stable });
+    const all = installations.list();
+    const fragments = sources.flatMap((source) => source.fragments(installation, all));
+    const { ir, changed } = graphs.build(name, stable, fragments);
     const snapshot = encoder.snapshotOf(ir);
     if (cache.set(name, snapshot)) log.info({ installation: name, version: snapshot.version }, 'new xDS snapshot');
-    knative?.published(name, snapshot.version);
-    sources.onBuilt?.(name, changed);
+    graphs.published(name, snapshot.version);
+    onBuilt?.(name, changed);
   };
   const names = () => installations.list().map((installation) => installation.metadata?.name ?? '');
-  const usingService = (service: V1Service) => knative?.installationsUsing(service.metadata?.namespace, service.metadata?.name) ?? [];
-  const usingSecret = (secret: V1Secret) => knative?.installationsUsingSecret(secret.metadata?.namespace, secret.metadata?.name) ?? [];
-  const usingSlice = (slice: V1EndpointSlice) => knative?.installationsUsing(slice.metadata?.namespace, slice.metadata?.labels?.['kubernetes.io/service-name']) ?? [];
+  const context = { holdersOf: (key: string) => graphs.holdersOf(key), installations: () => installations.list() };
   const controller = new Controller(
     {
       name: 'xds-snapshots',
       watches: [
-        // Installations contend for ingress classes: a change to one may hand KIngresses to another.
+        // Installations contend for classes: a change to one may hand objects to another.
         watching(installations, names),
-        ...(knative
-          ? [
-              watching(knative.caches.ingresses, (ingress) => (knative.changesTranslation(ingress) ? knative.installationsOf(ingress, installations.list()) : [])),
-              watching(knative.caches.services, usingService),
-              watching(knative.caches.endpointSlices, usingSlice),
-              watching(knative.caches.tlsSecrets, usingSecret),
-            ]
-          : []),
+        ...lookups.watches((read) => graphs.readersOf(read)),
+        ...sources.flatMap((source) => source.watches(context)),
       ],
       listKeys: names,
       reconcile: (name) => {

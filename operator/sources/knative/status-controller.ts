@@ -9,10 +9,11 @@ import { Controller, watching } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { XdsObserved } from '../../installation/status.ts';
-import type { KnativeSource } from './source.ts';
+import type { Graphs } from '../../graph/graphs.ts';
+import { originKey } from '../../graph/origin.ts';
 import { ingressStatus } from './status.ts';
-import { ingressKey } from './translate.ts';
-import { apiVersion, kind, type IngressStatus } from './types.ts';
+import { ingressKey, knativeKind, knativeSourceName } from './translate.ts';
+import { apiVersion, kind, type IngressStatus, type KnativeIngress } from './types.ts';
 
 export interface KnativeStatusOptions {
   clusterDomain: string;
@@ -39,7 +40,8 @@ function proxiesFingerprint(proxies: XdsObserved['proxies']): string {
 export function registerKnativeStatusController(
   manager: Manager,
   client: KubeClient,
-  knative: KnativeSource,
+  ingresses: ResourceInformer<KnativeIngress>,
+  graphs: Graphs,
   installations: ResourceInformer<GatewayInstallation>,
   options: KnativeStatusOptions,
   log: Logger,
@@ -51,8 +53,9 @@ export function registerKnativeStatusController(
   const reconcile = async (key: string) => {
     waiting.delete(key);
     const [namespace = '', name = ''] = key.split('/');
-    const ingress = knative.caches.ingresses.get(name, namespace);
-    const state = knative.stateOf(key);
+    const ingress = ingresses.get(name, namespace);
+    const origin = originKey(knativeKind, namespace, name);
+    const state = graphs.stateOf(origin);
     // Not served by any installation (another implementation's), or not built at this generation yet: the build enqueues it.
     if (!ingress || !state || state.generation !== (ingress.metadata?.generation ?? 0)) return undefined;
     const installation = installations.get(state.installation);
@@ -61,7 +64,7 @@ export function registerKnativeStatusController(
     const proxies = options.proxies(state.installation).map((proxy) => ({
       nodeId: proxy.nodeId,
       // Its routes are what serve a KIngress: a proxy still catching up on other changes serves it already.
-      holds: knative.holds(state.installation, proxy.routedVersion ?? proxy.syncedVersion, key, state.hash),
+      holds: graphs.holds(state.installation, proxy.routedVersion ?? proxy.syncedVersion, origin, state.version),
       ...(proxy.lastNack ? { lastNack: proxy.lastNack } : {}),
     }));
     const computed = ingressStatus(ingress, { state, proxies, loadBalancers: { public: domain(installation.spec.service.name), private: domain(installation.spec.internalService.name) } }, new Date());
@@ -78,8 +81,8 @@ export function registerKnativeStatusController(
     new Controller(
       {
         name: 'knative-status',
-        watches: [watching(knative.caches.ingresses, (ingress) => [ingressKey(ingress)])],
-        listKeys: () => knative.caches.ingresses.list().map(ingressKey),
+        watches: [watching(ingresses, (ingress) => [ingressKey(ingress)])],
+        listKeys: () => ingresses.list().map(ingressKey),
         reconcile,
         // Each write waits on the apiserver: several at once, or thousands take minutes at start.
         workers: 8,
@@ -95,7 +98,12 @@ export function registerKnativeStatusController(
       const fingerprint = proxiesFingerprint(options.proxies(installation));
       const every = fingerprints.get(installation) !== fingerprint;
       fingerprints.set(installation, fingerprint);
-      const keys = every ? knative.membersOf(installation) : [...waiting].filter((key) => knative.stateOf(key)?.installation === installation);
+      const keys = every
+        ? graphs.membersOf(installation, knativeSourceName).map((origin) => `${origin.namespace}/${origin.name}`)
+        : [...waiting].filter((key) => {
+            const [namespace = '', name = ''] = key.split('/');
+            return graphs.stateOf(originKey(knativeKind, namespace, name))?.installation === installation;
+          });
       for (const key of keys) controller.enqueue(key);
     },
   };

@@ -1,14 +1,15 @@
 import { expect } from 'chai';
-import type { IngressState } from './source.ts';
+import type { ObjectState } from '../../graph/graphs.ts';
+import { originOf } from '../../graph/origin.ts';
 import { ingressStatus, type IngressObserved, type ProxyView } from './status.ts';
 import type { KnativeIngress } from './types.ts';
 
 const ingress: KnativeIngress = { metadata: { namespace: 'default', name: 'hello', generation: 3 }, spec: {} };
 const now = new Date('2026-11-21T12:00:00Z');
 const loadBalancers = { public: 'kourier.kourier-system.svc.cluster.local', private: 'kourier-internal.kourier-system.svc.cluster.local' };
-const served: IngressState = { installation: 'kourier', generation: 3, hash: 'h', outcome: { served: true } };
+const served: ObjectState = { installation: 'kourier', origin: originOf('knative', 'KIngress', ingress), generation: 3, version: 'h', outcome: { status: 'served' } };
 
-function conditions(state: IngressState, proxies: ProxyView[]) {
+function conditions(state: ObjectState, proxies: ProxyView[]) {
   const observed: IngressObserved = { state, proxies, loadBalancers };
   return Object.fromEntries((ingressStatus(ingress, observed, now).conditions ?? []).map((condition) => [condition.type, condition]));
 }
@@ -43,11 +44,11 @@ describe('ingressStatus', () => {
   });
 
   it('says DomainConflict on LoadBalancerReady, and a refusal on NetworkConfigured', () => {
-    const conflict = conditions({ ...served, outcome: { served: false, reason: 'DomainConflict', message: 'Not served: host "a" is already served by KIngress x/y.' } }, []);
+    const conflict = conditions({ ...served, outcome: { status: 'conflicting', reason: 'DomainConflict', field: 'spec.rules[0]', winner: 'KIngress x/y', message: 'Not served: spec.rules[0]: host "a" is already served by KIngress x/y.' } }, []);
     expect(conflict.NetworkConfigured?.status).to.equal('True');
     expect(conflict.LoadBalancerReady).to.include({ status: 'False', reason: 'DomainConflict' });
     expect(conflict.Ready).to.include({ status: 'False', reason: 'DomainConflict' });
-    const refused = conditions({ ...served, outcome: { served: false, reason: 'InvalidHeader', message: 'spec.rules[0]…' } }, []);
+    const refused = conditions({ ...served, outcome: { status: 'refused', reason: 'InvalidHeader', message: 'spec.rules[0]…' } }, []);
     expect(refused.NetworkConfigured).to.include({ status: 'False', reason: 'InvalidHeader' });
     expect(refused.Ready).to.include({ status: 'False', reason: 'InvalidHeader' });
   });

@@ -4,7 +4,7 @@
 // installation's Services, as Kourier names them.
 import { shortTypeName } from '../../../xds/protos.ts';
 import { updateConditions, type ConditionUpdate } from '../../installation/conditions.ts';
-import type { IngressState } from './source.ts';
+import type { ObjectState } from '../../graph/graphs.ts';
 import type { IngressStatus, KnativeCondition, KnativeIngress } from './types.ts';
 
 export interface ProxyView {
@@ -15,7 +15,7 @@ export interface ProxyView {
 }
 
 export interface IngressObserved {
-  state: IngressState;
+  state: ObjectState;
   proxies: ProxyView[];
   /** Cluster DNS names of the installation's external and internal Services. */
   loadBalancers: { public: string; private: string };
@@ -23,8 +23,8 @@ export interface IngressObserved {
 
 function loadBalancerReady(observed: IngressObserved): ConditionUpdate {
   const { state, proxies } = observed;
-  if (!state.outcome.served) {
-    if (state.outcome.reason === 'DomainConflict') return { type: 'LoadBalancerReady', status: 'False', reason: 'DomainConflict', message: state.outcome.message };
+  if (state.outcome.status === 'conflicting') return { type: 'LoadBalancerReady', status: 'False', reason: state.outcome.reason, message: state.outcome.message };
+  if (state.outcome.status === 'refused') {
     return { type: 'LoadBalancerReady', status: 'Unknown', reason: 'NotConfigured', message: 'The KIngress is not served until NetworkConfigured is True.' };
   }
   if (proxies.length === 0) {
@@ -41,8 +41,9 @@ function loadBalancerReady(observed: IngressObserved): ConditionUpdate {
   return { type: 'LoadBalancerReady', status: 'Unknown', reason: 'ProxiesSyncing', message: progress };
 }
 
-function networkConfigured(state: IngressState): ConditionUpdate {
-  if (state.outcome.served || state.outcome.reason === 'DomainConflict') {
+function networkConfigured(state: ObjectState): ConditionUpdate {
+  // A KIngress that lost a host to an older one is translated; its load balancer is what is not ready.
+  if (state.outcome.status !== 'refused') {
     return { type: 'NetworkConfigured', status: 'True', reason: 'Translated', message: 'The KIngress is translated into the gateway\'s routes.' };
   }
   return { type: 'NetworkConfigured', status: 'False', reason: state.outcome.reason, message: state.outcome.message };

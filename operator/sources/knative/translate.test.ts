@@ -1,5 +1,5 @@
 // Golden files: testdata/translate/<case>/input.yaml (KIngresses, Services, EndpointSlices)
-// beside expected.yaml (what became of each KIngress, and the IR). PORTICO_UPDATE_GOLDEN=1
+// beside expected.yaml (what became of each KIngress, and the graph's resources). PORTICO_UPDATE_GOLDEN=1
 // rewrites the expected files; review the diff. The IRs' Envoy resources are checked by the
 // real Envoy in e2e/integration/translations.test.ts.
 import { expect } from 'chai';
@@ -11,8 +11,8 @@ import { expandedHosts } from './translate.ts';
 describe('KIngress translation (golden files)', () => {
   for (const name of knativeCases) {
     it(name, () => {
-      const { outcomes, ir, tlsChains } = knativeCase(name);
-      const actual = stringify({ outcomes: Object.fromEntries(outcomes), tlsChains, ir }, { lineWidth: 0, aliasDuplicateObjects: false });
+      const { outcomes, ir } = knativeCase(name);
+      const actual = stringify({ outcomes: Object.fromEntries(outcomes), ir }, { lineWidth: 0, aliasDuplicateObjects: false });
       const expectedFile = new URL(`./testdata/translate/${name}/expected.yaml`, import.meta.url);
       if (process.env.PORTICO_UPDATE_GOLDEN || !existsSync(expectedFile)) writeFileSync(expectedFile, actual);
       expect(actual).to.equal(readFileSync(expectedFile, 'utf8'));

@@ -1,53 +1,45 @@
-// One KIngress → its virtual hosts (per route configuration) and clusters, as Kourier
-// translates it: a virtual host per rule with the rule's hosts and their cluster-local short
+// One KIngress → its fragment of the installation's graph (virtual hosts on the installation's
+// route tables, clusters, certificates and TLS chains), as Kourier translates it: a virtual host per rule with the rule's hosts and their cluster-local short
 // names, routes by longest path prefix, exact and presence header matches, weighted splits,
 // headers set at path and split level, host rewrite, no timeout and no retries, the https
 // redirect, and the Knative probe answered by Envoy itself. Pure: what it reads comes in as
 // arguments. A KIngress Envoy would reject is refused whole, with a reason naming the field.
-import type { V1Secret } from '@kubernetes/client-node';
-import type { ClusterIR, HeaderMatchIR, RouteIR, SecretIR, TlsChainIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import type { ClusterIR, HeaderMatchIR, RouteIR, SecretIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import type { Fragment, HostClaim, TlsChainClaim } from '../../graph/fragment.ts';
+import { installationTables } from '../../graph/installation.ts';
+import { originOf, type Origin } from '../../graph/origin.ts';
+import { backendCluster } from '../backends.ts';
+import type { Lookups } from '../lookups.ts';
 import { tlsSecret } from '../tls-secret.ts';
-import { backendCluster, type BackendLookups } from './backends.ts';
 import { disableHttp2Annotation, type HTTPIngressPath, type KnativeIngress, type IngressRule } from './types.ts';
 
 export const probeHeader = 'K-Network-Probe';
 export const hashHeader = 'K-Network-Hash';
 const acmePrefix = '/.well-known/acme-challenge/';
 
+/** The source's name in origins: whose status writer hears of a KIngress's outcome. */
+export const knativeSourceName = 'knative';
+/** The kind as messages name it. */
+export const knativeKind = 'KIngress';
+
 export interface KnativeOptions {
   /** The cluster's DNS domain, for the short names of cluster-local hosts. */
   clusterDomain: string;
-  /** Route configuration names: ExternalIP rules go to the external and internal ones, ClusterLocal rules to the internal one. */
-  externalRoutes: string;
-  internalRoutes: string;
-  /** The external HTTPS listeners' routes: ExternalIP rules, never redirected. */
-  externalTlsRoutes: string;
   /** Answer `httpOption: Redirected` with a redirect to https (off: serve plain HTTP anyway). */
   honorHttpOption: boolean;
   /** The installation checks requests with an authorization service: tell it each host's visibility and labels. */
   authorizationContext?: boolean;
 }
 
-/** What a translator reads: Services, EndpointSlices and certificate Secrets. */
-export interface KnativeLookups extends BackendLookups {
-  secret(namespace: string, name: string): V1Secret | undefined;
-}
-
-export interface IngressTranslation {
-  /** namespace/name */
-  key: string;
-  /** Virtual hosts by route configuration name. */
-  virtualHosts: Map<string, VirtualHostIR[]>;
-  clusters: ClusterIR[];
-  /** SNI filter chains for the external and the internal HTTPS listeners. */
-  tlsChains: { external: TlsChainIR[]; internal: TlsChainIR[] };
-  secrets: SecretIR[];
-}
-
-export type IngressResult = { translation: IngressTranslation } | { problem: { reason: string; message: string } };
+/** What translation makes of a KIngress: its fragment, less what it read (the translation cache records that). */
+export type IngressFragment = Omit<Fragment, 'reads'>;
 
 export function ingressKey(ingress: KnativeIngress): string {
   return `${ingress.metadata?.namespace ?? ''}/${ingress.metadata?.name ?? ''}`;
+}
+
+export function ingressOrigin(ingress: KnativeIngress): Origin {
+  return originOf(knativeSourceName, knativeKind, ingress);
 }
 
 /** A host with the short names Knative gives cluster-local hosts (name.ns.svc.<domain> → name.ns.svc, name.ns). */
@@ -108,7 +100,7 @@ function headerMatches(path: HTTPIngressPath, field: string): HeaderMatchIR[] {
 interface Backends {
   clusters: Map<string, ClusterIR>;
   http2Allowed: boolean;
-  lookups: KnativeLookups;
+  lookups: Lookups;
 }
 
 function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends): RouteIR {
@@ -127,7 +119,7 @@ function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends):
   const splits = path.splits.length === 1 ? path.splits.map((split) => ({ ...split, percent: 100 })) : path.splits.filter((split) => (split.percent ?? 0) > 0);
   if (splits.length === 0) throw new Refusal('InvalidSplits', `${field}.splits: no split has a percent above 0`);
   const clusters: WeightedClusterIR[] = splits.map((split, index) => {
-    const result = backendCluster(split, backends.http2Allowed, backends.lookups);
+    const result = backendCluster({ namespace: split.serviceNamespace, name: split.serviceName, port: split.servicePort }, backends.http2Allowed, backends.lookups);
     if ('problem' in result) throw new Refusal('ServicePortNotFound', `${field}.splits[${index}]: ${result.problem}`);
     backends.clusters.set(result.cluster.name, result.cluster);
     const setHeaders = checkHeaders(split.appendHeaders, `${field}.splits[${index}].appendHeaders`);
@@ -177,7 +169,7 @@ function ruleHosts(rule: IngressRule, field: string, clusterDomain: string): str
  * One SNI filter chain per Secret, with the TLS hosts its entries name that the KIngress's own
  * rules serve: ExternalIP hosts on the external HTTPS listener, ClusterLocal ones on the internal.
  */
-function tlsChains(ingress: KnativeIngress, lookups: KnativeLookups, visibilityOf: Map<string, Set<'external' | 'internal'>>): Pick<IngressTranslation, 'tlsChains' | 'secrets'> {
+function tlsChains(ingress: KnativeIngress, lookups: Lookups, visibilityOf: Map<string, Set<'external' | 'internal'>>): { tlsChains: TlsChainClaim[]; secrets: SecretIR[] } {
   const chains = { external: new Map<string, string[]>(), internal: new Map<string, string[]>() };
   const secrets = new Map<string, SecretIR>();
   const claimed = new Set<string>();
@@ -201,18 +193,21 @@ function tlsChains(ingress: KnativeIngress, lookups: KnativeLookups, visibilityO
       }
     }
   }
-  const toChains = (bySecret: Map<string, string[]>) => [...bySecret].map(([secret, serverNames]) => ({ serverNames: serverNames.sort(), secret }));
-  return { tlsChains: { external: toChains(chains.external), internal: toChains(chains.internal) }, secrets: [...secrets.values()] };
+  // External certificates serve the external HTTPS listener, internal ones the internal HTTPS listener, which serves the internal table.
+  const toChains = (bySecret: Map<string, string[]>, table: string) => [...bySecret].map(([secret, serverNames]) => ({ table, chain: { serverNames: serverNames.sort(), secret } }));
+  return { tlsChains: [...toChains(chains.external, installationTables.externalTls), ...toChains(chains.internal, installationTables.internal)], secrets: [...secrets.values()] };
 }
 
-export function translateIngress(ingress: KnativeIngress, hash: string, lookups: KnativeLookups, options: KnativeOptions): IngressResult {
+export function translateIngress(ingress: KnativeIngress, hash: string, lookups: Lookups, options: KnativeOptions): IngressFragment {
   const key = ingressKey(ingress);
+  const origin = ingressOrigin(ingress);
+  const generation = ingress.metadata?.generation ?? 0;
   const backends: Backends = {
     clusters: new Map(),
     http2Allowed: ingress.metadata?.annotations?.[disableHttp2Annotation] !== 'true',
     lookups,
   };
-  const virtualHosts = new Map<string, VirtualHostIR[]>();
+  const claims: HostClaim[] = [];
   const redirected = options.honorHttpOption && ingress.spec.httpOption === 'Redirected';
   // Which HTTPS listener each host of the rules is served on, for the TLS entries.
   const visibilityOf = new Map<string, Set<'external' | 'internal'>>();
@@ -229,22 +224,23 @@ export function translateIngress(ingress: KnativeIngress, hash: string, lookups:
       // Kourier's context extensions: the client, the visibility and the KIngress's labels.
       const context = options.authorizationContext ? { authorizationContext: { ...ingress.metadata?.labels, client: 'kourier', visibility } } : {};
       const plain = { name, domains, routes: [probeRoute(hash), ...byPrefixLength(routes)], ...context };
-      const add = (routeConfig: string, host: VirtualHostIR) => {
-        virtualHosts.set(routeConfig, [...(virtualHosts.get(routeConfig) ?? []), host]);
+      // A KIngress owns its hosts whole: Knative gives every host one KIngress.
+      const add = (table: string, host: VirtualHostIR) => {
+        claims.push({ table, host, mode: 'whole', field });
       };
-      add(options.internalRoutes, plain);
+      add(installationTables.internal, plain);
       if (external) {
         // Redirected: plain HTTP answers 301 to https, except ACME challenges, which must reach their solver.
         const acme = routes.filter((route) => route.prefix.startsWith(acmePrefix));
-        add(options.externalRoutes, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }], ...context } : plain);
-        add(options.externalTlsRoutes, plain);
+        add(installationTables.external, redirected ? { name, domains, routes: [probeRoute(hash), ...byPrefixLength(acme), { prefix: '/', redirect: { httpsRedirect: true } }], ...context } : plain);
+        add(installationTables.externalTls, plain);
       }
       for (const host of (rule.hosts ?? []).map((name) => name.toLowerCase())) visibilityOf.set(host, new Set([...(visibilityOf.get(host) ?? []), external ? 'external' : 'internal']));
     }
     const tls = tlsChains(ingress, lookups, visibilityOf);
-    return { translation: { key, virtualHosts, clusters: [...backends.clusters.values()], ...tls } };
+    return { origin, generation, version: hash, listeners: [], hosts: claims, clusters: [...backends.clusters.values()], ...tls };
   } catch (error) {
-    if (error instanceof Refusal) return { problem: { reason: error.reason, message: error.message } };
+    if (error instanceof Refusal) return { origin, generation, version: hash, refusal: { reason: error.reason, message: error.message }, listeners: [], hosts: [], clusters: [], secrets: [], tlsChains: [] };
     throw error;
   }
 }

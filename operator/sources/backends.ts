@@ -1,16 +1,20 @@
-// A KIngress split's backend → an Envoy cluster: the Service port it names, HTTP/2 when the
-// port says so, and the ready addresses of the Service's EndpointSlices (delivered by EDS).
-// ExternalName Services become DNS clusters. Pure.
+// A route's backend (a Service port, by number or name) → an Envoy cluster, for every source:
+// the Service port it names, HTTP/2 when the port says so, and the ready addresses of the
+// Service's EndpointSlices (delivered by EDS). ExternalName Services become DNS clusters. The
+// cluster's name (namespace/service/port/protocol) is shared by every route to that port. Pure.
 import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import type { ClusterIR, EndpointIR } from '../../../xds/ir.ts';
-import type { IngressBackendSplit } from './types.ts';
+import type { ClusterIR, EndpointIR } from '../../xds/ir.ts';
+import type { Lookups } from './lookups.ts';
 
 export const connectTimeoutSeconds = 5;
 
-/** What a translator may read of the cluster: Services and their EndpointSlices. */
-export interface BackendLookups {
-  service(namespace: string, name: string): V1Service | undefined;
-  endpointSlices(namespace: string, service: string): readonly V1EndpointSlice[];
+export type BackendLookups = Pick<Lookups, 'service' | 'endpointSlices'>;
+
+/** A Service port a route sends to. */
+export interface BackendRef {
+  namespace: string;
+  name: string;
+  port: number | string;
 }
 
 export type BackendResult = { cluster: ClusterIR } | { problem: string };
@@ -40,11 +44,12 @@ function readyEndpoints(slices: readonly V1EndpointSlice[], portName: string): E
   return [...endpoints.values()].sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
 }
 
-export function backendCluster(split: IngressBackendSplit, http2Allowed: boolean, lookups: BackendLookups): BackendResult {
-  const { serviceNamespace: namespace, serviceName: name, servicePort } = split;
+export function backendCluster(backend: BackendRef, http2Allowed: boolean, lookups: BackendLookups): BackendResult {
+  const { namespace, name, port: servicePort } = backend;
   const service = lookups.service(namespace, name);
   if (!service) {
-    // Knative creates the Service with the KIngress; until it exists the route answers 503.
+    // Knative creates the Service with the KIngress, and a Deployment often comes after its
+    // Ingress: until the Service exists the route answers 503.
     return { cluster: { name: `${namespace}/${name}/${servicePort}/http1`, connectTimeoutSeconds, endpoints: [] } };
   }
   if (service.spec?.type === 'ExternalName') {
