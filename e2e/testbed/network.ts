@@ -37,7 +37,8 @@ export async function tearDownHostNetwork(): Promise<void> {
 /** Adds or removes an address of the machine (a load balancer's). */
 export async function addHostAddress(address: string): Promise<void> {
   const result = await run('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo', 'label', addressLabel]);
-  if (result.code !== 0 && !result.stderr.includes('File exists')) throw new Error(`ip addr add ${address}: ${result.stderr.trim()}`);
+  // A daemon started again finds the addresses it left: older kernels say "File exists", newer ones "already assigned".
+  if (result.code !== 0 && !/File exists|already assigned/.test(result.stderr)) throw new Error(`ip addr add ${address}: ${result.stderr.trim()}`);
 }
 
 export async function removeHostAddress(address: string): Promise<void> {
