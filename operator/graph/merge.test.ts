@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import type { Fragment } from './fragment.ts';
+import type { Fragment, HostClaim } from './fragment.ts';
 import { InstallationGraph, mergeFragments } from './merge.ts';
 import { fragmentOf, mergeCase, mergeCases } from './testdata/merge-cases.ts';
 
@@ -51,7 +51,7 @@ describe('incremental graph', () => {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const hostCount = 1 + Math.floor(next() * 2);
     const mode = next() < 0.3 ? 'paths' : 'whole';
-    const hosts = Array.from({ length: hostCount }, (_, hostIndex) => {
+    const hosts = Array.from({ length: hostCount }, (_, hostIndex): HostClaim => {
       const domain = pick(domains);
       const prefix = pick(['/', '/api', '/static']);
       return {
@@ -59,7 +59,7 @@ describe('incremental graph', () => {
         mode,
         field: `spec.rules[${hostIndex}]`,
         host: { name: `${index}/${domain}/${hostIndex}`, domains: [domain], routes: [{ prefix, forward: { clusters: [{ cluster: `svc-${index % 3}`, weight: 100 }] } }] },
-      } as const;
+      };
     });
     return fragmentOf({
       object: `Thing ns/object-${index}`,
@@ -68,7 +68,7 @@ describe('incremental graph', () => {
       ...(next() < 0.1 ? { refusal: { reason: 'Invalid', message: `revision ${revision} is invalid` } } : {}),
       hosts,
       clusters: [{ name: `svc-${index % 3}`, connectTimeoutSeconds: revision, endpoints: [] }],
-      ...(next() < 0.3 ? { tlsChains: [{ table: 'external_services', chain: { serverNames: [hosts[0]!.host.domains[0]], secret: `ns/cert-${index}` } }], secrets: [{ name: `ns/cert-${index}`, certificateChain: 'c', privateKey: 'k' }] } : {}),
+      ...(next() < 0.3 ? { tlsChains: [{ table: 'external_services', chain: { serverNames: [hosts[0]!.host.domains[0] ?? ''], secret: `ns/cert-${index}` } }], secrets: [{ name: `ns/cert-${index}`, certificateChain: 'c', privateKey: 'k' }] } : {}),
       ...(next() < 0.15 ? { listeners: [{ listener: { name: `listener_${9000 + (index % 2)}`, address: '0.0.0.0', port: 9000 + (index % 2), routeConfigName: 'external_services', statPrefix: 'x' }, field: 'spec.listeners[0]' }] } : {}),
     });
   }
