@@ -35,6 +35,8 @@ export interface ExternalAuthorizationIR {
   packAsBytes: boolean;
   /** Only these request headers go to the service (case-insensitive). */
   allowedHeaders?: string[];
+  /** gRPC checks: metadata sent with every check (Kourier sends `client: kourier`). */
+  metadata?: Record<string, string>;
 }
 
 /** TLS settings every TLS filter chain of a listener shares: the installation's. */

@@ -53,7 +53,7 @@ function externalAuthorization(authz: ExternalAuthorizationIR): object {
   const timeout = duration(authz.timeoutSeconds);
   const service =
     authz.protocol === 'grpc'
-      ? { grpc_service: { envoy_grpc: { cluster_name: authz.cluster }, timeout, initial_metadata: [{ key: 'client', value: 'kourier' }] } }
+      ? { grpc_service: { envoy_grpc: { cluster_name: authz.cluster }, timeout, ...(authz.metadata ? { initial_metadata: Object.entries(authz.metadata).map(([key, value]) => ({ key, value })) } : {}) } }
       : { http_service: { server_uri: { uri: authz.uri ?? `http://${authz.cluster}`, cluster: authz.cluster, timeout }, ...(authz.pathPrefix ? { path_prefix: authz.pathPrefix } : {}) } };
   return typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', {
     ...service,

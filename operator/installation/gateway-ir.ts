@@ -26,7 +26,8 @@ function externalAuthorization(installation: GatewayInstallation): ExternalAutho
   return {
     cluster: externalAuthorizationCluster,
     protocol: authz.protocol === 'grpc' ? 'grpc' : 'http',
-    ...(authz.protocol === 'grpc' ? {} : { uri: `${authz.protocol}://${authz.host}` }),
+    // As Kourier does: the service may tell Kourier's checks from others by this.
+    ...(authz.protocol === 'grpc' ? { metadata: { client: 'kourier' } } : { uri: `${authz.protocol}://${authz.host}` }),
     ...(authz.pathPrefix ? { pathPrefix: authz.pathPrefix } : {}),
     failureModeAllow: authz.failureModeAllow,
     timeoutSeconds: durationSeconds(authz.timeout),
