@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { toDot } from './dot.ts';
 import { dotToSvg, renderSvg, svgElement } from './svg.ts';
 import { dotCase, dotCases } from './testdata/dot-cases.ts';
+import type { GraphView } from './view.ts';
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 /** XML text as a browser reads it. */
@@ -50,6 +51,23 @@ describe('dotToSvg', () => {
     expect(ids).to.not.be.empty;
     for (const id of ids) expect(id).to.match(/^(a_)?graph-2/);
     await expectRejection(dotToSvg('digraph {}', { idPrefix: '"><script>' }), 'idPrefix');
+  });
+
+  it('lays out off the main thread, which keeps running meanwhile', async () => {
+    // Graphviz takes a good part of a second over a thousand hosts. Counting turns of the event
+    // loop while it works tells a worker (thousands of turns) from a render on this thread,
+    // which holds the loop from start to end (none, or the few around it).
+    const view: GraphView = { installation: 'big', nodes: [{ id: 't', kind: 'table', label: 'external', status: 'served' }], edges: [] };
+    for (let index = 0; index < 1000; index++) {
+      view.nodes.push({ id: `h${index}`, kind: 'virtualHost', label: `host${index}.example.com`, status: 'served' }, { id: `c${index}`, kind: 'cluster', label: `default/svc${index}/80/http1`, status: 'served' });
+      view.edges.push({ from: 't', to: `h${index}` }, { from: `h${index}`, to: `c${index}` });
+    }
+    const state = { done: false };
+    let turns = 0;
+    const drawing = dotToSvg(toDot(view)).finally(() => { state.done = true; });
+    while (!state.done) await new Promise<void>((resolve) => { setImmediate(() => { turns++; resolve(); }); });
+    expect(elements(await drawing, 'text')).to.include('host999.example.com');
+    expect(turns).to.be.greaterThan(100);
   });
 
   it('says why Graphviz could not render', async () => {
