@@ -32,11 +32,14 @@ testbed_running() {
 
 # stop_testbed: SIGTERM to the daemon, which stops every pod it runs; SIGKILL after 60 s.
 stop_testbed() {
-  testbed_running || { rm -f "$testbed_pid"; return 0; }
-  local pid; pid="$(cat "$testbed_pid")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
+  # Every daemon of this cluster, also one whose pid file a concurrent start overwrote: two
+  # daemons would both run each pod.
+  local pids; pids="$( (cat "$testbed_pid" 2>/dev/null; pgrep -f -- "e2e/testbed/main.ts .*--state-dir $testbed_state " || true) | sort -u)"
+  for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $pids; do
+    for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   rm -f "$testbed_pid"
 }
 
@@ -46,6 +49,7 @@ start_testbed() {
   [[ -x "$node" ]] || { log "the test bed runs on the project's Node ($node): run npm ci first"; return 1; }
   [[ $EUID -eq 0 ]] || { log "the test bed needs root: each pod gets a network namespace of its own"; return 1; }
   mkdir -p "$(dirname "$testbed_log")"
+  stop_testbed
   : >"$testbed_log"
   setsid "$node" "$repo_dir/e2e/testbed/main.ts" --kubeconfig "$kubeconfig" --state-dir "$testbed_state" --log-dir "$testbed_logs" \
     >>"$testbed_log" 2>&1 </dev/null &
