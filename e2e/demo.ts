@@ -1,8 +1,10 @@
 // The local demo: a real control plane, the operator, samples/minimal.yaml reaching Ready with
 // its own Envoy pods (run for real by the test bed's pod runtime) programmed over xDS and
 // reached through the installation's LoadBalancer address, and a Knative Ingress splitting
-// traffic 90/10 between two backend Deployments. Run with `npm run demo` (add `-- --keep` to
-// leave it all running until Ctrl-C).
+// traffic 90/10 between two backend Deployments, and the installation's routing graph as the
+// operator draws it. Run with `npm run demo` (add `-- --keep` to leave it all running until
+// Ctrl-C, `-- --graph-svg FILE` to save the graph's picture).
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installCrds, kubectl, kubectlOk, localCluster, stopClusterIfStartedHere } from './support/cluster.ts';
@@ -10,7 +12,7 @@ import { sendRequest } from './support/http.ts';
 import { installKnativeCrds } from './support/knative.ts';
 import { runOperator } from './support/operator.ts';
 
-const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false }, 'graph-svg': { type: 'string' } } });
 const say = (text: string) => {
   process.stdout.write(`\n==> ${text}\n`);
 };
@@ -77,10 +79,23 @@ try {
   for (const [backend, count] of [...counts].sort()) process.stdout.write(`  ${backend}: ${count} (${((count / 200) * 100).toFixed(0)}%)\n`);
   if (!counts.get('hello-blue') || !counts.get('hello-green')) throw new Error('expected both backends to answer');
 
+  say(`The installation's routing graph: ${operator.process.url}/debug/graph (DOT with ?installation=kourier, SVG with &format=svg)`);
+  const dot = await operator.process.get('/debug/graph?installation=kourier');
+  if (dot.status !== 200) throw new Error(`expected the graph as DOT, got ${dot.status}: ${dot.body}`);
+  const drawn = ['hello.portico-demo.example.com', 'portico-demo/hello-blue/80/http1', 'portico-demo/hello-green/80/http1'];
+  for (const name of drawn) if (!dot.body.includes(`"host:${name}`) && !dot.body.includes(`"cluster:${name}"`) && !dot.body.includes(`label="${name}`)) throw new Error(`expected ${name} in the graph:\n${dot.body}`);
+  process.stdout.write(`  ${dot.body.split('\n').filter((line) => line.includes(' -> ')).length} edges; drawn: ${drawn.join(', ')}\n`);
+  if (values['graph-svg']) {
+    const svg = await operator.process.get('/debug/graph?installation=kourier&format=svg');
+    if (svg.status !== 200) throw new Error(`expected the graph as SVG, got ${svg.status}: ${svg.body}`);
+    writeFileSync(values['graph-svg'], svg.body);
+    process.stdout.write(`  saved to ${values['graph-svg']}\n`);
+  }
+
   if (values.keep) {
     say('Everything is running. Try:');
     process.stdout.write(
-      `  export KUBECONFIG=${cluster.kubeconfig}\n  kubectl get gwi kourier -o yaml\n  kubectl get ingresses.networking.internal.knative.dev -n portico-demo hello -o yaml\n  curl -H 'host: hello.portico-demo.example.com' ${url}\n  kubectl logs -n kourier-system deployment/kourier-gateway\n  curl ${operator.process.url}/metrics\nCtrl-C stops it all.\n`,
+      `  export KUBECONFIG=${cluster.kubeconfig}\n  kubectl get gwi kourier -o yaml\n  kubectl get ingresses.networking.internal.knative.dev -n portico-demo hello -o yaml\n  curl -H 'host: hello.portico-demo.example.com' ${url}\n  kubectl logs -n kourier-system deployment/kourier-gateway\n  curl ${operator.process.url}/metrics\n  open ${operator.process.url}/debug/graph in a browser\nCtrl-C stops it all.\n`,
     );
     await new Promise<void>((resolve) => process.once('SIGINT', () => { resolve(); }));
   }
