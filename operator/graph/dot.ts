@@ -122,7 +122,7 @@ export function toDot(view: GraphView): string {
   const sortedEdges = [...edges.entries()].sort(([a], [b]) => compare(a, b)).map(([, edge]) => edge);
   return [
     `digraph ${dotId(view.installation)} {`,
-    `  graph [rankdir=LR, label=${dotString(`installation ${view.installation}`)}, labelloc=t, fontname="Helvetica", nodesep=0.3, ranksep=0.6];`,
+    `  graph [rankdir=LR, label=${dotString(`installation ${view.installation}`)}, labelloc=t, labeljust=l, fontname="Helvetica", nodesep=0.3, ranksep=0.6];`,
     '  node [fontname="Helvetica", fontsize=11];',
     '  edge [color="#868e96", arrowsize=0.7];',
     ...nodes.map(nodeLine),
