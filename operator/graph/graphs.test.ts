@@ -89,6 +89,17 @@ describe('Graphs', () => {
     expect(graphs.installations()).to.deep.equal(['other']);
   });
 
+  it('keeps an installation among the readers of a Service when the object reading it is translated again', () => {
+    const graphs = new Graphs();
+    const part = routesOnlyPart(lookups);
+    graphs.build('kourier', part, [knativeFragment()]);
+    // A new translation of the same KIngress (its Service changed): it gives its reads back and takes them again.
+    graphs.build('kourier', part, [knativeFragment()]);
+    expect(graphs.readersOf('service:default/hello')).to.deep.equal(['kourier']);
+    graphs.build('kourier', part, []);
+    expect(graphs.readersOf('service:default/hello')).to.deep.equal([]);
+  });
+
   it('draws the graph: hosts and backends of served objects, the loser marked with its reason', () => {
     const graphs = new Graphs();
     graphs.build(defaultInstallation.metadata?.name ?? '', routesOnlyPart(lookups), [knativeFragment(), testRoute('older', '2026-01-01T00:00:00Z')]);

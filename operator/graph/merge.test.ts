@@ -61,7 +61,7 @@ describe('incremental graph', () => {
         host: { name: `${index}/${domain}/${hostIndex}`, domains: [domain], routes: [{ prefix, forward: { clusters: [{ cluster: `svc-${index % 3}`, weight: 100 }] } }] },
       };
     });
-    return fragmentOf({
+    const fragment = fragmentOf({
       object: `Thing ns/object-${index}`,
       // A few share a creation time: the name then decides.
       created: new Date(Date.UTC(2026, 0, 1, 0, 0, index % 4)).toISOString(),
@@ -71,6 +71,7 @@ describe('incremental graph', () => {
       ...(next() < 0.3 ? { tlsChains: [{ table: 'external_services', chain: { serverNames: [hosts[0]!.host.domains[0] ?? ''], secret: `ns/cert-${index}` } }], secrets: [{ name: `ns/cert-${index}`, certificateChain: 'c', privateKey: 'k' }] } : {}),
       ...(next() < 0.15 ? { listeners: [{ listener: { name: `listener_${9000 + (index % 2)}`, address: '0.0.0.0', port: 9000 + (index % 2), routeConfigName: 'external_services', statPrefix: 'x' }, field: 'spec.listeners[0]' }] } : {}),
     });
+    return { ...fragment, reads: new Set([`service:ns/svc-${index % 3}`, `secret:ns/cert-${revision % 2}`]) };
   }
 
   it('after every change of a random history, equals the graph built from scratch', () => {
@@ -90,6 +91,8 @@ describe('incremental graph', () => {
         const scratch = mergeFragments(tlsPart, fragments);
         expect(incremental.outcomes, `seed ${seed} step ${step}`).to.deep.equal(Object.fromEntries(scratch.outcomes));
         expect(incremental.ir, `seed ${seed} step ${step}`).to.deep.equal(scratch.ir);
+        // What the graph reads is what its fragments read, however often they changed.
+        expect([...graph.reads()].sort(), `seed ${seed} step ${step}`).to.deep.equal([...new Set(fragments.flatMap((fragment) => [...fragment.reads]))].sort());
       }
     }
   });

@@ -119,18 +119,15 @@ export class InstallationGraph {
 
   /** Sets the installation's part and this build's fragments of every source; returns what changed. */
   update(part: InstallationPart, fragments: readonly Fragment[]): MergeChanges {
-    const readsAdded: string[] = [];
-    const readsRemoved: string[] = [];
+    // Whether each read touched in this update was read before it: a changed fragment gives its
+    // reads back and takes them again, which must not count as a read gone.
+    const readBefore = new Map<string, boolean>();
     const countReads = (reads: Iterable<string>, delta: 1 | -1) => {
       for (const read of reads) {
-        const count = (this.readCounts.get(read) ?? 0) + delta;
-        if (count === 0) {
-          this.readCounts.delete(read);
-          readsRemoved.push(read);
-        } else {
-          if (count === 1 && delta === 1) readsAdded.push(read);
-          this.readCounts.set(read, count);
-        }
+        const count = this.readCounts.get(read) ?? 0;
+        if (!readBefore.has(read)) readBefore.set(read, count > 0);
+        if (count + delta === 0) this.readCounts.delete(read);
+        else this.readCounts.set(read, count + delta);
       }
     };
     const pending = new Set<string>();
@@ -207,6 +204,13 @@ export class InstallationGraph {
           queued.add(other);
         }
       }
+    }
+    const readsAdded: string[] = [];
+    const readsRemoved: string[] = [];
+    for (const [read, before] of readBefore) {
+      const now = this.readCounts.has(read);
+      if (now && !before) readsAdded.push(read);
+      else if (before && !now) readsRemoved.push(read);
     }
     return { changed: [...changed.values()], readsAdded, readsRemoved };
   }
