@@ -96,7 +96,7 @@ describe('/debug/graph', () => {
   it('escapes installation names in the page and in links', async () => {
     views.set('<b>&"x"', { ...dotCase('empty'), installation: '<b>&"x"' });
     const body = (await get('/debug/graph')).body;
-    expect(body).to.include('<h2>&lt;b&gt;&amp;&quot;x&quot;</h2>');
+    expect(body).to.include('data-installation="&lt;b&gt;&amp;&quot;x&quot;">\n<h2>&lt;b&gt;&amp;&quot;x&quot;</h2>');
     expect(body).to.include(`href="?installation=${escapeHtml(encodeURIComponent('<b>&"x"'))}"`);
     expect(body).to.not.include('<b>&');
   });

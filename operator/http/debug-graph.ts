@@ -120,7 +120,7 @@ async function section(graphs: GraphSource, installation: string, index: number)
   const view = graphs.view(installation);
   const query = `?installation=${encodeURIComponent(installation)}`;
   const head = [
-    `<section id="${anchor}" class="installation">`,
+    `<section id="${anchor}" class="installation" data-installation="${escapeHtml(installation)}">`,
     `<h2>${escapeHtml(installation)}</h2>`,
   ];
   if (!view) return [...head, '<p>no graph: the installation is gone</p>', '</section>'].join('\n');
