@@ -80,11 +80,22 @@ export interface VirtualHostIR {
   authorizationContext?: Record<string, string>;
 }
 
-/** A header a route requires: equal to `exact`, or only present when `exact` is absent. */
+/** A header a route requires: equal to `exact`, matching `regex` (RE2, whole value), or only present when neither is given. */
 export interface HeaderMatchIR {
   name: string;
   exact?: string;
+  regex?: string;
 }
+
+/** A query parameter a route requires, matched as a header is. */
+export type QueryMatchIR = HeaderMatchIR;
+
+/**
+ * How a route matches the path, one of: `prefix`, by characters (Knative's, Kourier's);
+ * `segmentPrefix`, by whole path segments (/foo matches /foo and /foo/bar, not /foobar: Ingress's
+ * Prefix, the Gateway API's PathPrefix); `exact`; `regex` (RE2, the whole path).
+ */
+export type PathMatchIR = { prefix: string } | { segmentPrefix: string } | { exact: string } | { regex: string };
 
 export interface WeightedClusterIR {
   cluster: string;
@@ -109,6 +120,19 @@ export interface HttpsRedirectIR {
   httpsRedirect: true;
 }
 
+/** Answer with a redirect: what is not given stays as requested. */
+export interface GeneralRedirectIR {
+  scheme?: 'http' | 'https';
+  host?: string;
+  port?: number;
+  /** The whole path replaced, or the part the route's prefix matched. */
+  path?: { full: string } | { prefix: string };
+  /** 301 unless given. */
+  status?: 301 | 302 | 303 | 307 | 308;
+}
+
+export type RedirectIR = HttpsRedirectIR | GeneralRedirectIR;
+
 /** Answer from Envoy itself. */
 export interface DirectResponseIR {
   status: number;
@@ -116,13 +140,18 @@ export interface DirectResponseIR {
   body?: string;
 }
 
-export interface RouteIR {
+/** A route: its path match (one of PathMatchIR's fields), its other matches, and one action. */
+export type RouteIR = RouteCommonIR & PathMatchIR;
+
+export interface RouteCommonIR {
   /** Names the route in Envoy's stats and logs. */
   name?: string;
-  prefix: string;
   headers?: HeaderMatchIR[];
+  query?: QueryMatchIR[];
+  /** The request's method, e.g. GET. */
+  method?: string;
   forward?: ForwardIR;
-  redirect?: HttpsRedirectIR;
+  redirect?: RedirectIR;
   direct?: DirectResponseIR;
   /** Skip external authorization (ACME challenges must reach their solver). */
   skipAuthorization?: boolean;

@@ -1,7 +1,8 @@
 // IR → Envoy v3 resources, as plain objects in Envoy's field names (pure); xds/encoder.ts
 // makes snapshots of them.
 import { isIP } from 'node:net';
-import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR } from './ir.ts';
+import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RedirectIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR } from './ir.ts';
+import { describePathMatch, pathMatchOf } from './path-match.ts';
 import { typeUrls } from './protos.ts';
 
 const ads = { ads: {}, resource_api_version: 'V3' };
@@ -138,10 +139,38 @@ function setHeaders(headers: Record<string, string> | undefined): object {
   return headers && Object.keys(headers).length ? { request_headers_to_add: replacingHeaders(headers) } : {};
 }
 
+/** exact, else regex, else presence: as a header match, or a query parameter match. */
+function stringMatcher(match: HeaderMatchIR): object {
+  if (match.exact !== undefined) return { string_match: { exact: match.exact } };
+  if (match.regex !== undefined) return { string_match: { safe_regex: { regex: match.regex } } };
+  return { present_match: true };
+}
+
 function headerMatcher(header: HeaderMatchIR): object {
-  return header.exact === undefined
-    ? { name: header.name, present_match: true }
-    : { name: header.name, string_match: { exact: header.exact } };
+  return { name: header.name, ...stringMatcher(header) };
+}
+
+function pathMatcher(route: RouteIR): object {
+  const { kind, value } = pathMatchOf(route);
+  if (kind === 'prefix') return { prefix: value };
+  if (kind === 'exact') return { path: value };
+  if (kind === 'regex') return { safe_regex: { regex: value } };
+  // Envoy's segment prefix may not end with a slash; "/" is every path.
+  const trimmed = value.replace(/\/+$/, '');
+  return trimmed ? { path_separated_prefix: trimmed } : { prefix: '/' };
+}
+
+const redirectCodes = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' } as const;
+
+function redirectAction(redirect: RedirectIR): object {
+  if ('httpsRedirect' in redirect) return { https_redirect: true };
+  return {
+    ...(redirect.scheme ? { scheme_redirect: redirect.scheme } : {}),
+    ...(redirect.host ? { host_redirect: redirect.host } : {}),
+    ...(redirect.port ? { port_redirect: redirect.port } : {}),
+    ...(redirect.path ? ('full' in redirect.path ? { path_redirect: redirect.path.full } : { prefix_rewrite: redirect.path.prefix }) : {}),
+    ...(redirect.status && redirect.status !== 301 ? { response_code: redirectCodes[redirect.status] } : {}),
+  };
 }
 
 function weightedCluster(split: WeightedClusterIR): object {
@@ -149,9 +178,14 @@ function weightedCluster(split: WeightedClusterIR): object {
 }
 
 function routeResource(route: RouteIR): object {
-  const match = { prefix: route.prefix, ...(route.headers?.length ? { headers: route.headers.map(headerMatcher) } : {}) };
+  const headers = [...(route.method ? [{ name: ':method', exact: route.method }] : []), ...(route.headers ?? [])];
+  const match = {
+    ...pathMatcher(route),
+    ...(headers.length ? { headers: headers.map(headerMatcher) } : {}),
+    ...(route.query?.length ? { query_parameters: route.query.map(headerMatcher) } : {}),
+  };
   const named = { ...(route.name === undefined ? {} : { name: route.name }), ...(route.skipAuthorization ? authorizationOverride({ disabled: true }) : {}) };
-  if (route.redirect) return { ...named, match, redirect: { https_redirect: true } };
+  if (route.redirect) return { ...named, match, redirect: redirectAction(route.redirect) };
   if (route.direct) {
     return {
       ...named,
@@ -161,7 +195,7 @@ function routeResource(route: RouteIR): object {
     };
   }
   const forward = route.forward;
-  if (!forward) throw new Error(`route ${route.name ?? route.prefix} has no action`);
+  if (!forward) throw new Error(`route ${route.name ?? describePathMatch(route)} has no action`);
   const [only] = forward.clusters;
   const target = forward.clusters.length === 1 && only && !only.setHeaders ? { cluster: only.cluster } : { weighted_clusters: { clusters: forward.clusters.map(weightedCluster) } };
   return {

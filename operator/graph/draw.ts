@@ -2,14 +2,21 @@
 // the virtual hosts of served objects → their routes → clusters, TLS listeners → certificates,
 // and every object of every source, the refused and conflicting ones marked with their reason
 // and a conflict edge to the object that holds what they claimed. Pure.
-import type { RouteIR } from '../../xds/ir.ts';
+import type { HeaderMatchIR, RouteIR } from '../../xds/ir.ts';
+import { describePathMatch } from '../../xds/path-match.ts';
 import type { InstallationGraph } from './merge.ts';
 import { describe } from './origin.ts';
 import type { GraphEdge, GraphNode, GraphView } from './view.ts';
 
+const matchLabel = (prefix: string) => (match: HeaderMatchIR) => `${prefix}${match.name}${match.exact !== undefined ? `: ${match.exact}` : match.regex !== undefined ? ` ~ ${match.regex}` : ' present'}`;
+
 function routeLabel(route: RouteIR): string {
-  const match = [route.prefix, ...(route.headers ?? []).map((header) => (header.exact === undefined ? `${header.name} present` : `${header.name}: ${header.exact}`))].join('\n');
-  if (route.redirect) return `${match}\n→ redirect to https`;
+  const match = [
+    `${route.method ? `${route.method} ` : ''}${describePathMatch(route)}`,
+    ...(route.headers ?? []).map(matchLabel('')),
+    ...(route.query ?? []).map(matchLabel('?')),
+  ].join('\n');
+  if (route.redirect) return `${match}\n→ redirect${'httpsRedirect' in route.redirect ? ' to https' : ''}`;
   if (route.direct) return `${match}\n→ ${route.direct.status} from Envoy`;
   return match;
 }

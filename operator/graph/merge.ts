@@ -12,6 +12,7 @@
 // shares claims with, as far as their being served changes. Only the route tables, clusters,
 // secrets and chains that served objects changed are put together again.
 import type { ClusterIR, GatewayIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsChainIR, VirtualHostIR } from '../../xds/ir.ts';
+import { bySpecificity, describePathMatch, pathMatchOf } from '../../xds/path-match.ts';
 import { byAge } from '../kube/age.ts';
 import type { Fragment, HostClaim } from './fragment.ts';
 import type { InstallationPart } from './installation.ts';
@@ -41,7 +42,7 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 
 /** A route's match, as the key under which two objects sharing a host would collide. */
 function matchKey(route: RouteIR): string {
-  return JSON.stringify([route.prefix, route.headers ?? []]);
+  return JSON.stringify([pathMatchOf(route), route.headers ?? [], route.query ?? [], route.method ?? '']);
 }
 
 /** The claims of a fragment, made once per fragment: a kept fragment's claims are not made again. */
@@ -75,7 +76,7 @@ function claims(fragment: Fragment): { claims: Claim[]; selfConflict?: Outcome }
   for (const { table, host, mode, field } of fragment.hosts) {
     for (const domain of host.domains) add({ key: `host\0${table}\0${domain}`, what: `host "${domain}"`, field, kind: 'host', mode });
     if (mode === 'paths') {
-      for (const route of host.routes) add({ key: `path\0${table}\0${host.domains[0] ?? ''}\0${matchKey(route)}`, what: `path "${route.prefix}" of host "${host.domains[0] ?? ''}"`, field, kind: 'path' });
+      for (const route of host.routes) add({ key: `path\0${table}\0${host.domains[0] ?? ''}\0${matchKey(route)}`, what: `path "${describePathMatch(route)}" of host "${host.domains[0] ?? ''}"`, field, kind: 'path' });
     }
   }
   made = { claims: list, ...(selfConflict ? { selfConflict } : {}) };
@@ -374,8 +375,8 @@ export class InstallationGraph {
       }
     }
     for (const { host, routes } of shared.values()) {
-      // Longest prefix first across objects; the sort is stable, so older objects' routes lead among equals.
-      hosts.push({ ...host, routes: [...routes].sort((a, b) => b.prefix.length - a.prefix.length) });
+      // Exact paths, then longest prefixes, across objects; the sort is stable, so older objects' routes lead among equals.
+      hosts.push({ ...host, routes: [...routes].sort(bySpecificity) });
     }
     return hosts.sort(byName);
   }

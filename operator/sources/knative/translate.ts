@@ -4,7 +4,7 @@
 // headers set at path and split level, host rewrite, no timeout and no retries, the https
 // redirect, and the Knative probe answered by Envoy itself. Pure: what it reads comes in as
 // arguments. A KIngress Envoy would reject is refused whole, with a reason naming the field.
-import type { ClusterIR, HeaderMatchIR, RouteIR, SecretIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import type { ClusterIR, HeaderMatchIR, RouteCommonIR, SecretIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
 import type { Fragment, HostClaim, TlsChainClaim } from '../../graph/fragment.ts';
 import { installationTables } from '../../graph/installation.ts';
 import { originOf, type Origin } from '../../graph/origin.ts';
@@ -66,6 +66,9 @@ const reservedHeaders = new Set(['host', 'connection', 'keep-alive', 'proxy-conn
 // The longest header name or value Envoy sets (HeaderValue's max_bytes).
 const maxHeaderBytes = 16_384;
 
+/** Knative matches paths by character prefix only (as Kourier does). */
+type PrefixRoute = RouteCommonIR & { prefix: string };
+
 class Refusal extends Error {
   readonly reason: string;
   constructor(reason: string, message: string) {
@@ -103,7 +106,7 @@ interface Backends {
   lookups: Lookups;
 }
 
-function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends): RouteIR {
+function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends): PrefixRoute {
   const prefix = path.path || '/';
   if (!prefix.startsWith('/')) throw new Refusal('InvalidPath', `${field}.path: "${prefix}" must start with /`);
   if (path.rewriteHost !== undefined && path.rewriteHost !== '' && !hostPattern.test(path.rewriteHost)) {
@@ -137,11 +140,11 @@ function forwardRoute(path: HTTPIngressPath, field: string, backends: Backends):
 }
 
 /** Longest prefix first; equal prefixes keep the KIngress's order (tag routes before their fallback). */
-function byPrefixLength(routes: RouteIR[]): RouteIR[] {
+function byPrefixLength(routes: PrefixRoute[]): PrefixRoute[] {
   return routes.map((route, index) => ({ route, index })).sort((a, b) => b.route.prefix.length - a.route.prefix.length || a.index - b.index).map(({ route }) => route);
 }
 
-function probeRoute(hash: string): RouteIR {
+function probeRoute(hash: string): PrefixRoute {
   return {
     name: 'knative-probe',
     prefix: '/',
