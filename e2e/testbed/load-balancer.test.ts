@@ -25,7 +25,7 @@ describe('the test bed\'s load balancer and address plan', () => {
 
   it('enforces loadBalancerSourceRanges, allowing all when there are none', () => {
     expect(sourceAllowed(service({}), '198.18.0.2')).to.equal(true);
-    const ranged = service({ loadBalancerSourceRanges: ['198.18.0.0/30', ' 10.0.0.0/8'] });
+    const ranged = service({ loadBalancerSourceRanges: ['198.18.0.0/30', ' 198.19.0.0/16'] });
     expect(sourceAllowed(ranged, '198.18.0.2')).to.equal(true);
     expect(sourceAllowed(ranged, '::ffff:198.18.0.3')).to.equal(true);
     expect(sourceAllowed(ranged, '198.18.0.4')).to.equal(false);
