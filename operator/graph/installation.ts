@@ -3,10 +3,10 @@
 // some TLS chain needs them, the default certificate that answers every name no object's
 // certificate claims, and the authorization service's cluster with its CA.
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
-import { externalAuthorizationCluster, externalRoutes, externalTlsRoutes, installationIR, internalRoutes, secureListenerSlots } from '../installation/gateway-ir.ts';
+import { externalAuthorizationCluster, externalRoutes, externalTlsRoutes, installationIR, internalRoutes, secureListenerSlots, type SecureListenerSlot } from '../installation/gateway-ir.ts';
 import { recording, type Lookups } from '../sources/lookups.ts';
 import { tlsSecret } from '../sources/tls-secret.ts';
-import type { ClusterIR, ListenerIR, SecretIR, TlsChainIR, TlsParamsIR } from '../../xds/ir.ts';
+import type { ClusterIR, ListenerIR, SecretIR, TlsChainIR } from '../../xds/ir.ts';
 
 /**
  * The route tables of the installation's own listeners, which the sources that share its fleet
@@ -22,11 +22,7 @@ export const installationTables = {
 } as const;
 
 /** A TLS listener that exists once it has a chain: the chains of the hosts on `table`, and the fallback chains. */
-export interface SecureListenerSlot {
-  listener: ListenerIR;
-  params: TlsParamsIR;
-  table: string;
-}
+export type { SecureListenerSlot };
 
 export interface InstallationPart {
   listeners: ListenerIR[];

@@ -298,7 +298,7 @@ export class InstallationGraph {
     if (fragment.tlsChains.length || fragment.listeners.length) this.listenersDirty = true;
   }
 
-  /** The origin of a served or refused object, oldest first: for chains in a stable order. */
+  /** Origin keys, the oldest object first: chains and shared hosts in a stable order. */
   private olderFirst(keys: Iterable<string>): string[] {
     return [...keys].sort((a, b) => {
       const left = this.entries.get(a)?.fragment.origin;
@@ -399,11 +399,6 @@ export class InstallationGraph {
   /** Every object of the graph, served or not, with its outcome. */
   *objects(): Iterable<{ fragment: Fragment; outcome: Outcome }> {
     for (const entry of this.entries.values()) yield { fragment: entry.fragment, outcome: entry.outcome };
-  }
-
-  /** The installation's part, as last set. */
-  installationPart(): InstallationPart | undefined {
-    return this.part;
   }
 
   /** Every read of the graph (its objects' and the installation's). */

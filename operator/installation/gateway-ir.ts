@@ -4,7 +4,7 @@
 // Ingress and Gateway API translators add virtual hosts and clusters to it.
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { durationSeconds } from '../api/duration.ts';
-import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HttpOptionsIR, ListenerIR, TlsChainIR, TlsParamsIR } from '../../xds/ir.ts';
+import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HttpOptionsIR, ListenerIR, TlsParamsIR } from '../../xds/ir.ts';
 
 export const externalRoutes = 'external_services';
 export const internalRoutes = 'internal_services';
@@ -100,7 +100,14 @@ export function installationIR(installation: GatewayInstallation): GatewayIR {
  * The installation's HTTPS listeners (Kourier's 8443 external and 8444 internal) before they have
  * chains, each with the route table whose hosts' certificates it serves.
  */
-export function secureListenerSlots(installation: GatewayInstallation): Array<{ listener: ListenerIR; params: TlsParamsIR; table: string }> {
+export interface SecureListenerSlot {
+  listener: ListenerIR;
+  params: TlsParamsIR;
+  /** The route table whose hosts' TLS chains the listener serves. */
+  table: string;
+}
+
+export function secureListenerSlots(installation: GatewayInstallation): SecureListenerSlot[] {
   const { addresses, ports } = installation.spec.listeners;
   const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
   const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
@@ -116,16 +123,4 @@ export function secureListenerSlots(installation: GatewayInstallation): Array<{ 
       return { listener: { name, address, port, routeConfigName, statPrefix: name, http, ...proxyProtocol }, params, table: routeConfigName };
     }),
   );
-}
-
-/**
- * The installation's HTTPS listeners with the SNI filter chains given, and only those that have
- * some: a TLS listener needs a certificate.
- */
-export function httpsListeners(installation: GatewayInstallation, chains: { external: TlsChainIR[]; internal: TlsChainIR[] }): ListenerIR[] {
-  const byTable = new Map([[externalTlsRoutes, chains.external], [internalRoutes, chains.internal]]);
-  return secureListenerSlots(installation).flatMap(({ listener, params, table }) => {
-    const list = byTable.get(table) ?? [];
-    return list.length ? [{ ...listener, tls: { params, chains: list } }] : [];
-  });
 }

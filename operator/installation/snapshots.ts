@@ -7,7 +7,7 @@ import type { SnapshotCache } from '../../xds/cache.ts';
 import { SnapshotEncoder } from '../../xds/encoder.ts';
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import type { Graphs } from '../graph/graphs.ts';
-import { installationPart } from '../graph/installation.ts';
+import { installationPart, type InstallationPart } from '../graph/installation.ts';
 import type { Origin } from '../graph/origin.ts';
 import { Controller, watching } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
@@ -39,7 +39,7 @@ export function registerSnapshotController(
   // One encoder for every installation: what a build hands back unchanged is not encoded again.
   const encoder = new SnapshotEncoder();
   /** The installation's part, kept while the installation object is the same: its graph then skips it. */
-  const parts = new Map<string, { installation: GatewayInstallation; reads: string; part: ReturnType<typeof installationPart> }>();
+  const parts = new Map<string, { installation: GatewayInstallation; reads: string; part: InstallationPart }>();
   const publish = (name: string) => {
     const installation = installations.get(name);
     if (!installation || installation.metadata?.deletionTimestamp) {
