@@ -113,6 +113,60 @@ export interface ForwardIR {
   hostRewrite?: string;
   /** Seconds before the route gives up on the upstream; 0 (the default) waits as long as it takes. */
   timeoutSeconds?: number;
+  /** Seconds a request of this route may go without bytes either way (the route's stream idle timeout). */
+  idleTimeoutSeconds?: number;
+  /** Rewrites the path upstream: the part the route's prefix matched, the whole path, or by a regular expression. */
+  pathRewrite?: PathRewriteIR;
+  retry?: RetryIR;
+}
+
+/**
+ * `prefix`: the part of the path the route's prefix matched is replaced; `full`: the whole path
+ * (the query stays); `regex`: every match of `pattern` (RE2) in the path replaced by
+ * `substitution`, where \1 … \9 are the pattern's groups.
+ */
+export type PathRewriteIR = { prefix: string } | { full: string } | { regex: string; substitution: string };
+
+/** Retries of a route, and how long each try may take. */
+export interface RetryIR {
+  /** Retries after the first try; 0 makes only the per-try timeouts apply. */
+  attempts: number;
+  /** Envoy's retry_on conditions, e.g. connect-failure, reset, retriable-status-codes. */
+  retryOn?: string[];
+  /** With retriable-status-codes: the statuses that are retried. */
+  statusCodes?: number[];
+  /** The base interval between retries. */
+  backoffSeconds?: number;
+  /** Seconds a try may take. */
+  perTryTimeoutSeconds?: number;
+  /** Seconds a try may wait for the upstream's next bytes (ingress-nginx's proxy-read-timeout); it fails with 504. */
+  perTryIdleTimeoutSeconds?: number;
+}
+
+/** Cross-origin requests a route allows: preflights answered by Envoy, the CORS response headers added. */
+export interface CorsIR {
+  /** Origins, each exact or with * standing for any run of characters (https://*.example.com); "*" allows every origin. */
+  allowOrigins: string[];
+  allowMethods?: string[];
+  allowHeaders?: string[];
+  exposeHeaders?: string[];
+  allowCredentials?: boolean;
+  maxAgeSeconds?: number;
+}
+
+/** A token bucket per Envoy and route: `requestsPerSecond` refill it, up to `burst` at once. */
+export interface RateLimitIR {
+  requestsPerSecond: number;
+  burst: number;
+  /** The status a limited request gets; 429 unless given. */
+  status?: number;
+}
+
+/** A route's own authorization service, beside the installation's (ingress-nginx's auth-url). */
+export interface RouteAuthorizationIR {
+  /** Names the service's filter; routes naming the same service share it. */
+  name: string;
+  service: ExternalAuthorizationIR;
 }
 
 /** Answer with a redirect to https, same host and path (301). */
@@ -129,6 +183,8 @@ export interface GeneralRedirectIR {
   path?: { full: string } | { prefix: string };
   /** 301 unless given. */
   status?: 301 | 302 | 303 | 307 | 308;
+  /** Drop the request's query string from the location. */
+  stripQuery?: boolean;
 }
 
 export type RedirectIR = HttpsRedirectIR | GeneralRedirectIR;
@@ -155,6 +211,15 @@ export interface RouteCommonIR {
   direct?: DirectResponseIR;
   /** Skip external authorization (ACME challenges must reach their solver). */
   skipAuthorization?: boolean;
+  /** Answer cross-origin requests as this says. */
+  cors?: CorsIR;
+  /** Only clients from these CIDR ranges (by the address Envoy takes as the client's); others get 403. */
+  sourceRanges?: string[];
+  rateLimit?: RateLimitIR;
+  /** Request bodies larger than this many bytes get 413 (the body is buffered before it goes upstream). */
+  maxRequestBytes?: number;
+  /** Check each request of the route with this service too. */
+  authorization?: RouteAuthorizationIR;
 }
 
 export interface EndpointIR {
