@@ -65,6 +65,8 @@ export interface GatewayInstallationSpec {
   envoy: EnvoySpec;
   listeners: { addresses: string[]; ports: ListenerPorts };
   knative: { ingressClass: string; honorHTTPOption: boolean };
+  /** Kubernetes Ingresses: the IngressClass the operator keeps for the installation, if any. */
+  ingress: { className?: string; defaultClass: boolean };
   tls: {
     secretRef?: SecretReference;
     cipherSuites?: string[];

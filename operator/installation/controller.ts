@@ -18,6 +18,8 @@ export const ownedKinds: Array<Omit<ResourceKind, 'labelSelector'>> = [
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets' },
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers' },
+  // Cluster-scoped: the class an installation asks for in spec.ingress.className.
+  { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', plural: 'ingressclasses' },
 ];
 
 // Only objects labelled as an installation's are cached, not every Service in the cluster.

@@ -139,6 +139,14 @@ export class InstallationReconciler {
         message: `spec.namespace "${installation.spec.namespace}" is already served by GatewayInstallation "${sameNamespace.metadata?.name}"; give this installation another namespace.`,
       });
     }
+    const className = installation.spec.ingress.className;
+    const sameIngressClass = className === undefined ? undefined : others.find((other) => other.spec.ingress.className === className);
+    if (sameIngressClass) {
+      problems.push({
+        reason: 'IngressClassConflict',
+        message: `spec.ingress.className "${className}" is already kept by GatewayInstallation "${sameIngressClass.metadata?.name}"; give this installation another class name.`,
+      });
+    }
     const sameClass = others.find((other) => other.spec.knative.ingressClass === installation.spec.knative.ingressClass);
     if (sameClass) {
       problems.push({
@@ -232,7 +240,8 @@ export class InstallationReconciler {
   private async prune(installation: GatewayInstallation, desired: KubernetesObject[]): Promise<void> {
     const wanted = new Set(desired.map((object) => `${kindKey(object)}/${object.metadata?.name ?? ''}`));
     for (const informer of this.caches.owned.values()) {
-      for (const object of informer.list(installation.spec.namespace)) {
+      // Cluster-scoped kinds (the IngressClass) have no namespace to list by.
+      for (const object of informer.list().filter((object) => object.metadata?.namespace === undefined || object.metadata.namespace === installation.spec.namespace)) {
         const ownedHere = object.metadata?.ownerReferences?.some((owner) => owner.uid === installation.metadata?.uid);
         if (!ownedHere || object.metadata?.labels?.[installationLabel] !== installation.metadata?.name) continue;
         if (wanted.has(`${kindKey(object)}/${object.metadata?.name ?? ''}`)) continue;

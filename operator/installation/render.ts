@@ -32,7 +32,7 @@ export interface XdsClientCredentials {
 export interface RenderedInstallation {
   /** The gateway namespace, as the operator creates it when it is missing. */
   namespace: V1Namespace;
-  /** Every namespaced object the installation owns, in the order they are applied. */
+  /** Every object the installation owns, in the order they are applied: namespaced ones, then its IngressClass (cluster-scoped). */
   objects: KubernetesObject[];
 }
 
@@ -50,6 +50,7 @@ const templates = {
   horizontalPodAutoscaler: template('installation/horizontalpodautoscaler.yaml.hbs'),
   bootstrap: template('envoy-bootstrap.yaml.hbs'),
   xdsClientSecret: template('installation/xds-client-secret.yaml.hbs'),
+  ingressClass: template('installation/ingressclass.yaml.hbs'),
 };
 
 export const defaultAdminPort = 9901;
@@ -209,6 +210,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
       annotations: spec.internalService.annotations ?? null,
       labels: { ...spec.internalService.labels, ...serviceLabels },
     },
+    ingressClass: spec.ingress.className ? { name: spec.ingress.className, default: spec.ingress.defaultClass } : null,
     pdb: {
       minAvailable: envoy.podDisruptionBudget?.minAvailable ?? '80%',
       maxUnavailable: envoy.podDisruptionBudget?.maxUnavailable ?? null,
@@ -225,6 +227,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
     ...render(templates.services),
     ...(envoy.podDisruptionBudget?.enabled ? render(templates.podDisruptionBudget) : []),
     ...(envoy.autoscaling?.enabled ? render(templates.horizontalPodAutoscaler) : []),
+    ...(spec.ingress.className ? render(templates.ingressClass) : []),
   ];
   return { namespace: parseYaml(templates.namespace(values)) as V1Namespace, objects };
 }
