@@ -13,13 +13,14 @@ export function pathMatchOf(match: PathMatchIR): { kind: PathMatchKind; value: s
 
 /**
  * Which of two routes on one host goes first when objects share the host: exact paths, then
- * prefixes longest first, then regular expressions (Ingress's and the Gateway API's precedence).
- * Negative when `a` goes first; 0 keeps the given order.
+ * prefixes and regular expressions, the longest first (Ingress's precedence; ingress-nginx
+ * orders its regular expression paths by length too, and the Gateway API leaves regular
+ * expressions to the implementation). Negative when `a` goes first; 0 keeps the given order.
  */
 export function bySpecificity(a: PathMatchIR, b: PathMatchIR): number {
   const rank = (match: PathMatchIR) => {
     const { kind, value } = pathMatchOf(match);
-    return kind === 'exact' ? [0, -value.length] : kind === 'regex' ? [2, 0] : [1, -value.length];
+    return kind === 'exact' ? [0, -value.length] : [1, -value.length];
   };
   const [left, right] = [rank(a), rank(b)];
   return left[0]! - right[0]! || left[1]! - right[1]!;

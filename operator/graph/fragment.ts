@@ -37,6 +37,13 @@ export interface Refusal {
   message: string;
 }
 
+/** Something of an object its translator could not serve, while it serves the rest (a missing backend, a bad annotation). */
+export interface Note {
+  reason: string;
+  /** Names the field and what is allowed or missing. */
+  message: string;
+}
+
 export interface Fragment {
   origin: Origin;
   /** The object's generation the fragment was made from. */
@@ -44,6 +51,8 @@ export interface Fragment {
   /** Names this version of the object's routing (e.g. Knative's probe hash), for the snapshot ledger. */
   version: string;
   refusal?: Refusal;
+  /** What the object asks for that is not served, though the object is. */
+  notes?: Note[];
   listeners: ListenerClaim[];
   hosts: HostClaim[];
   clusters: ClusterIR[];

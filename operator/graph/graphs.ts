@@ -4,7 +4,7 @@
 // version of an object (status says Ready only once Envoy acknowledged one that does).
 import type { GatewayIR } from '../../xds/ir.ts';
 import { drawGraph } from './draw.ts';
-import type { Fragment } from './fragment.ts';
+import type { Fragment, Note } from './fragment.ts';
 import type { InstallationPart } from './installation.ts';
 import { InstallationGraph } from './merge.ts';
 import type { Origin } from './origin.ts';
@@ -18,6 +18,8 @@ export interface ObjectState {
   generation: number;
   version: string;
   outcome: Outcome;
+  /** What of the object is not served, though the object is. */
+  notes: readonly Note[];
 }
 
 /** How many snapshot versions per installation are remembered: proxies a few pushes behind still count. */
@@ -89,7 +91,7 @@ export class Graphs {
     const fragment = graph?.fragmentOf(originKey);
     const outcome = graph?.outcomeOf(originKey);
     if (installation === undefined || !fragment || !outcome) return undefined;
-    return { installation, origin: fragment.origin, generation: fragment.generation, version: fragment.version, outcome };
+    return { installation, origin: fragment.origin, generation: fragment.generation, version: fragment.version, outcome, notes: fragment.notes ?? [] };
   }
 
   /** The objects of an installation's last build, of one source or of all. */

@@ -344,7 +344,7 @@ export class InstallationGraph {
       const claimed = this.olderFirst(this.listenerSources.keys()).flatMap((key) => this.listenerSources.get(key) ?? []);
       const secure = part.secureListeners.flatMap(({ listener, params, table }) => {
         const sources = this.chainSources.get(table) ?? new Map<string, TlsChainIR[]>();
-        const chains = [...this.olderFirst(sources.keys()).flatMap((key) => sources.get(key) ?? []), ...(part.fallbackChains.get(table) ?? [])];
+        const chains = uniqueServerNames([...this.olderFirst(sources.keys()).flatMap((key) => sources.get(key) ?? []), ...(part.fallbackChains.get(table) ?? [])]);
         return chains.length ? [{ ...listener, tls: { params, chains } }] : [];
       });
       this.builtListeners = [...part.listeners, ...claimed, ...secure];
@@ -410,6 +410,22 @@ export class InstallationGraph {
 function conflict(claim: Claim, winner: string): Outcome {
   const reason = claim.kind === 'port' ? 'PortConflict' : claim.kind === 'path' ? 'PathConflict' : 'DomainConflict';
   return { status: 'conflicting', reason, field: claim.field, winner, message: `Not served: ${claim.field}: ${claim.what} is already served by ${winner}.` };
+}
+
+/**
+ * Envoy refuses a listener whose chains name one server twice: a name stays with the first
+ * chain that names it (the oldest object's), and a chain left with no name is dropped. A chain
+ * that names none (the fallback) is every other name and stays.
+ */
+function uniqueServerNames(chains: TlsChainIR[]): TlsChainIR[] {
+  const taken = new Set<string>();
+  return chains.flatMap((chain) => {
+    if (!chain.serverNames.length) return [chain];
+    const serverNames = chain.serverNames.filter((name) => !taken.has(name));
+    for (const name of serverNames) taken.add(name);
+    if (!serverNames.length) return [];
+    return [serverNames.length === chain.serverNames.length ? chain : { ...chain, serverNames }];
+  });
 }
 
 function addSource<T>(map: Map<string, Map<string, T>>, name: string, key: string, item: T): void {

@@ -17,6 +17,9 @@ const resources: Record<string, ResourceInfo> = {
   'coordination.k8s.io/v1/Lease': { plural: 'leases', namespaced: true },
   'portico.dev/v1alpha1/GatewayInstallation': { plural: 'gatewayinstallations', namespaced: false },
   'networking.internal.knative.dev/v1alpha1/Ingress': { plural: 'ingresses', namespaced: true },
+  'networking.k8s.io/v1/Ingress': { plural: 'ingresses', namespaced: true },
+  'networking.k8s.io/v1/IngressClass': { plural: 'ingressclasses', namespaced: false },
+  'events.k8s.io/v1/Event': { plural: 'events', namespaced: true },
 };
 
 /** Makes the paths of more kinds known (the test bed's controllers write pods, events and kwok's objects). */

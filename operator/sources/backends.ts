@@ -19,9 +19,30 @@ export interface BackendRef {
 
 export type BackendResult = { cluster: ClusterIR } | { problem: string };
 
+/** How to speak to the backend when the route says so (ingress-nginx's backend-protocol, proxy-connect-timeout). */
+export interface UpstreamOptions {
+  /** TLS to the backend, not verified (as ingress-nginx's proxy_ssl_verify off); SNI is the Service's cluster name. */
+  tls?: boolean;
+  /** HTTP/2 whatever the port says (gRPC). */
+  http2?: boolean;
+  connectTimeoutSeconds?: number;
+}
+
+/** The cluster's name: every route that speaks to the port the same way shares it. */
+function clusterName(namespace: string, name: string, port: number | string, http2: boolean, upstream: UpstreamOptions): string {
+  const protocol = upstream.tls ? (http2 ? 'h2' : 'https') : http2 ? 'h2c' : 'http1';
+  const timeout = upstream.connectTimeoutSeconds === undefined || upstream.connectTimeoutSeconds === connectTimeoutSeconds ? '' : `/connect-${upstream.connectTimeoutSeconds}s`;
+  return `${namespace}/${name}/${port}/${protocol}${timeout}`;
+}
+
 /** Knative and Kourier's signals that a port speaks HTTP/2 in clear text. */
 function speaksH2c(port: V1ServicePort): boolean {
   return port.name === 'http2' || port.name === 'h2c' || port.appProtocol === 'kubernetes.io/h2c';
+}
+
+/** The cluster's connect timeout, HTTP/2 and TLS. */
+function speaking(http2: boolean, upstream: UpstreamOptions, serverName: string): Pick<ClusterIR, 'connectTimeoutSeconds' | 'http2' | 'tls'> {
+  return { connectTimeoutSeconds: upstream.connectTimeoutSeconds ?? connectTimeoutSeconds, ...(http2 ? { http2 } : {}), ...(upstream.tls ? { tls: { serverName } } : {}) };
 }
 
 function servicePortOf(service: V1Service, wanted: number | string): V1ServicePort | undefined {
@@ -44,13 +65,13 @@ function readyEndpoints(slices: readonly V1EndpointSlice[], portName: string): E
   return [...endpoints.values()].sort((a, b) => (a.address === b.address ? a.port - b.port : a.address < b.address ? -1 : 1));
 }
 
-export function backendCluster(backend: BackendRef, http2Allowed: boolean, lookups: BackendLookups): BackendResult {
+export function backendCluster(backend: BackendRef, http2Allowed: boolean, lookups: BackendLookups, upstream: UpstreamOptions = {}): BackendResult {
   const { namespace, name, port: servicePort } = backend;
   const service = lookups.service(namespace, name);
   if (!service) {
     // Knative creates the Service with the KIngress, and a Deployment often comes after its
     // Ingress: until the Service exists the route answers 503.
-    return { cluster: { name: `${namespace}/${name}/${servicePort}/http1`, connectTimeoutSeconds, endpoints: [] } };
+    return { cluster: { name: clusterName(namespace, name, servicePort, upstream.http2 === true, upstream), ...speaking(upstream.http2 === true, upstream, `${name}.${namespace}.svc`), endpoints: [] } };
   }
   if (service.spec?.type === 'ExternalName') {
     const hostname = service.spec.externalName ?? '';
@@ -59,20 +80,19 @@ export function backendCluster(backend: BackendRef, http2Allowed: boolean, looku
     if (!hostname || port === undefined) return { problem: `Service ${namespace}/${name} is ExternalName but has no externalName or no port ${JSON.stringify(servicePort)}` };
     // An undeclared port is taken as given, so it must be one.
     if (port < 1 || port > 65_535) return { problem: `Service ${namespace}/${name} is ExternalName and ${port} is not a port number (1 to 65535)` };
-    const http2 = http2Allowed && declared !== undefined && speaksH2c(declared);
-    return { cluster: { name: `${namespace}/${name}/${port}/${http2 ? 'h2c' : 'http1'}`, connectTimeoutSeconds, ...(http2 ? { http2 } : {}), endpoints: [], dns: { hostname, port } } };
+    const http2 = upstream.http2 === true || (http2Allowed && declared !== undefined && speaksH2c(declared));
+    return { cluster: { name: clusterName(namespace, name, port, http2, upstream), ...speaking(http2, upstream, hostname), endpoints: [], dns: { hostname, port } } };
   }
   const port = servicePortOf(service, servicePort);
   if (!port) {
     const known = (service.spec?.ports ?? []).map((candidate) => (candidate.name ? `${candidate.name} (${candidate.port})` : String(candidate.port)));
     return { problem: `Service ${namespace}/${name} has no port ${JSON.stringify(servicePort)}; it has ${known.join(', ') || 'no ports'}` };
   }
-  const http2 = http2Allowed && speaksH2c(port);
+  const http2 = upstream.http2 === true || (http2Allowed && speaksH2c(port));
   return {
     cluster: {
-      name: `${namespace}/${name}/${port.port}/${http2 ? 'h2c' : 'http1'}`,
-      connectTimeoutSeconds,
-      ...(http2 ? { http2 } : {}),
+      name: clusterName(namespace, name, port.port, http2, upstream),
+      ...speaking(http2, upstream, `${name}.${namespace}.svc`),
       endpoints: readyEndpoints(lookups.endpointSlices(namespace, name), port.name ?? ''),
     },
   };

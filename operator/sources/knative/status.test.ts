@@ -7,7 +7,7 @@ import type { KnativeIngress } from './types.ts';
 const ingress: KnativeIngress = { metadata: { namespace: 'default', name: 'hello', generation: 3 }, spec: {} };
 const now = new Date('2026-11-21T12:00:00Z');
 const loadBalancers = { public: 'kourier.kourier-system.svc.cluster.local', private: 'kourier-internal.kourier-system.svc.cluster.local' };
-const served: ObjectState = { installation: 'kourier', origin: originOf('knative', 'KIngress', ingress), generation: 3, version: 'h', outcome: { status: 'served' } };
+const served: ObjectState = { installation: 'kourier', origin: originOf('knative', 'KIngress', ingress), generation: 3, version: 'h', outcome: { status: 'served' }, notes: [] };
 
 function conditions(state: ObjectState, proxies: ProxyView[]) {
   const observed: IngressObserved = { state, proxies, loadBalancers };
