@@ -1,4 +1,4 @@
-import type { KubeConfig, V1EndpointSlice, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1EndpointSlice, V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewayinstallation.ts';
 import { ResourceInformer } from './runtime/informer.ts';
@@ -14,6 +14,9 @@ export interface Caches {
   tlsSecrets: ResourceInformer<V1Secret>;
   /** Knative's Ingresses; empty while Knative's CRD is not installed. */
   knativeIngresses: ResourceInformer<knative.KnativeIngress>;
+  /** Kubernetes Ingresses and IngressClasses. */
+  ingresses: ResourceInformer<V1Ingress>;
+  ingressClasses: ResourceInformer<V1IngressClass>;
 }
 
 export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Logger): Caches {
@@ -29,5 +32,7 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     knativeIngresses: manager.addInformer(
       new ResourceInformer<knative.KnativeIngress>(kubeConfig, { apiVersion: knative.apiVersion, kind: knative.kind, plural: knative.plural, optional: true }, log),
     ),
+    ingresses: manager.addInformer(new ResourceInformer<V1Ingress>(kubeConfig, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses' }, log)),
+    ingressClasses: manager.addInformer(new ResourceInformer<V1IngressClass>(kubeConfig, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', plural: 'ingressclasses' }, log)),
   };
 }

@@ -19,6 +19,9 @@ import { ClusterLookups } from './sources/lookups.ts';
 import { KnativeSource } from './sources/knative/source.ts';
 import { knativeSourceName } from './sources/knative/translate.ts';
 import { registerKnativeStatusController } from './sources/knative/status-controller.ts';
+import { IngressSource } from './sources/ingress/source.ts';
+import { ingressSourceName } from './sources/ingress/translate.ts';
+import { registerIngressStatusController } from './sources/ingress/status-controller.ts';
 import { createLogger } from './log.ts';
 import { Manager } from './runtime/manager.ts';
 import { defaultLeaseTimings, LeaderElector } from './runtime/leader-election.ts';
@@ -91,15 +94,20 @@ async function main(): Promise<void> {
   const graphs = new Graphs();
   const knative = new KnativeSource(caches.knativeIngresses, lookups, { clusterDomain: config.clusterDomain });
   const knativeStatus = registerKnativeStatusController(manager, client, caches.knativeIngresses, graphs, caches.installations, { clusterDomain: config.clusterDomain, proxies: proxiesOf }, log);
+  const ingress = new IngressSource(caches.ingresses, caches.ingressClasses, lookups, { clusterDomain: config.clusterDomain });
+  const ingressStatus = registerIngressStatusController(manager, client, caches.ingresses, graphs, caches.installations, replica, log);
   // Each source's status writer hears of its own objects' outcomes.
-  const statusWriters = new Map<string, (namespace: string, name: string) => void>([[knativeSourceName, (namespace, name) => { knativeStatus.enqueue(`${namespace}/${name}`); }]]);
+  const statusWriters = new Map<string, (namespace: string, name: string) => void>([
+    [knativeSourceName, (namespace, name) => { knativeStatus.enqueue(`${namespace}/${name}`); }],
+    [ingressSourceName, (namespace, name) => { ingressStatus.enqueue(`${namespace}/${name}`); }],
+  ]);
   // What an installation's Envoys hold changes its status and that of its KIngresses.
   const proxiesChanged = (installation: string) => {
     installations.enqueue(installation);
     knativeStatus.proxiesChanged(installation);
   };
   const snapshots = registerSnapshotController(manager, caches.installations, cache, {
-    sources: [knative],
+    sources: [knative, ingress],
     graphs,
     lookups,
     onBuilt: (_installation, changed) => {
