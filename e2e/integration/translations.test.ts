@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { defaultInstallation, knativeCase, knativeCases } from '../../operator/sources/knative/testdata/translate-cases.ts';
 import { installationIR } from '../../operator/installation/gateway-ir.ts';
+import { ingressCase, ingressCases } from '../../operator/sources/ingress/testdata/translate-cases.ts';
 import { translate } from '../../xds/translate.ts';
 import { staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
 
@@ -29,6 +30,13 @@ describe('golden translations', function () {
   for (const name of knativeCases) {
     it(`KIngress case ${name} passes envoy --mode validate`, async () => {
       const { ir } = knativeCase(name);
+      await expectValid(translate({ ...ir, listeners: [...installationIR(defaultInstallation).listeners, ...ir.listeners] }));
+    });
+  }
+
+  for (const name of ingressCases) {
+    it(`Ingress case ${name} passes envoy --mode validate`, async () => {
+      const { ir } = ingressCase(name);
       await expectValid(translate({ ...ir, listeners: [...installationIR(defaultInstallation).listeners, ...ir.listeners] }));
     });
   }
