@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import { buildSnapshot, resource, type Resource, type Snapshot } from './cache.ts';
 import type { ClusterIR, GatewayIR, ListenerIR, RouteConfigIR, SecretIR, VirtualHostIR } from './ir.ts';
 import { encodeAny, envoyRoot, typeUrls, type Any } from './protos.ts';
-import { clusterResource, edsClusters, endpointResource, listenerResource, routeConfigResource, secretResource, virtualHostResource } from './translate.ts';
+import { clusterResource, edsClusters, endpointResource, listenerResource, routeAuthorizationsOf, routeConfigResource, secretResource, virtualHostResource } from './translate.ts';
 
 /** Field number of RouteConfiguration.virtual_hosts (envoy/config/route/v3/route.proto). */
 const virtualHostsField = 2;
@@ -37,7 +37,8 @@ class Memo<K extends object, V> {
 export class SnapshotEncoder {
   private readonly clusters = new Memo<ClusterIR, Resource>();
   private readonly endpoints = new Memo<ClusterIR, Resource>();
-  private readonly listeners = new Memo<ListenerIR, Resource>();
+  /** A listener's encoding with the route authorization services it was made with (its table's). */
+  private readonly listeners = new WeakMap<ListenerIR, { authorizations: string; resource: Resource }>();
   private readonly secrets = new Memo<SecretIR, Resource>();
   /** A virtual host as it sits inside a RouteConfiguration: field tag, length, message. */
   private readonly virtualHosts = new Memo<VirtualHostIR, Uint8Array>();
@@ -47,11 +48,21 @@ export class SnapshotEncoder {
     return buildSnapshot({
       [typeUrls.cluster]: ir.clusters.map((cluster) => this.clusters.get(cluster, () => resource(cluster.name, encodeAny(typeUrls.cluster, clusterResource(cluster))))),
       [typeUrls.endpoint]: eds.map((cluster) => this.endpoints.get(cluster, () => resource(cluster.name, encodeAny(typeUrls.endpoint, endpointResource(cluster))))),
-      [typeUrls.listener]: ir.listeners.map((listener) => this.listeners.get(listener, () => resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener))))),
+      [typeUrls.listener]: ir.listeners.map((listener) => this.listener(ir, listener)),
       // A build makes new route configurations; their hosts' bytes are what is kept.
       [typeUrls.route]: ir.routeConfigs.map((config) => resource(config.name, this.routeConfiguration(config))),
       [typeUrls.secret]: (ir.secrets ?? []).map((secret) => this.secrets.get(secret, () => resource(secret.name, encodeAny(typeUrls.secret, secretResource(secret))))),
     });
+  }
+
+  private listener(ir: GatewayIR, listener: ListenerIR): Resource {
+    const services = routeAuthorizationsOf(ir, listener.routeConfigName);
+    const authorizations = services.length ? JSON.stringify(services) : '';
+    const kept = this.listeners.get(listener);
+    if (kept?.authorizations === authorizations) return kept.resource;
+    const made = resource(listener.name, encodeAny(typeUrls.listener, listenerResource(listener, services)));
+    this.listeners.set(listener, { authorizations, resource: made });
+    return made;
   }
 
   /** The RouteConfiguration's bytes: what comes before the virtual hosts, the hosts, what comes after; as protobufjs would write it whole. */

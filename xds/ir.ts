@@ -37,6 +37,8 @@ export interface ExternalAuthorizationIR {
   allowedHeaders?: string[];
   /** gRPC checks: metadata sent with every check (Kourier sends `client: kourier`). */
   metadata?: Record<string, string>;
+  /** HTTP checks: headers of the service's answer that are copied onto the request upstream. */
+  upstreamHeaders?: string[];
 }
 
 /** TLS settings every TLS filter chain of a listener shares: the installation's. */

@@ -37,6 +37,10 @@ const resourceFiles = [
   'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto',
   'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+  'envoy/extensions/filters/http/cors/v3/cors.proto',
+  'envoy/extensions/filters/http/rbac/v3/rbac.proto',
+  'envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit.proto',
+  'envoy/extensions/filters/http/buffer/v3/buffer.proto',
   'envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation.proto',
 ];
 

@@ -1,7 +1,10 @@
 // IR → Envoy v3 resources, as plain objects in Envoy's field names (pure); xds/encoder.ts
 // makes snapshots of them.
 import { isIP } from 'node:net';
-import type { ClusterIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, RedirectIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR } from './ir.ts';
+import type {
+  ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
+  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
+} from './ir.ts';
 import { describePathMatch, pathMatchOf } from './path-match.ts';
 import { typeUrls } from './protos.ts';
 
@@ -18,7 +21,7 @@ function duration(seconds: number): object {
   return nanos ? { seconds: whole, nanos } : { seconds: whole };
 }
 
-function connectionManager(listener: ListenerIR): object {
+function connectionManager(listener: ListenerIR, routeAuthorizations: RouteAuthorizationIR[]): object {
   const http: HttpOptionsIR = listener.http ?? {};
   return {
     stat_prefix: listener.statPrefix,
@@ -42,10 +45,35 @@ function connectionManager(listener: ListenerIR): object {
         }
       : {}),
     http_filters: [
+      // Cheap refusals first (ingress-nginx's order: rate limits and address checks come before
+      // authorization); CORS preflights are answered before an authorization service, which a
+      // browser's preflight carries no credentials for, would refuse them.
+      ...routePolicyFilters,
       ...(http.externalAuthorization ? [{ name: extAuthzFilter, typed_config: externalAuthorization(http.externalAuthorization) }] : []),
+      ...routeAuthorizations.map((authorization) => ({ name: routeAuthorizationFilter(authorization.name), typed_config: externalAuthorization(authorization.service), disabled: true })),
+      bufferFilter,
       { name: 'envoy.filters.http.router', typed_config: typed('envoy.extensions.filters.http.router.v3.Router') },
     ],
   };
+}
+
+// Filters for what single routes ask for: in every connection manager, off unless a route's
+// per-filter config turns them on, so that the first route to use one changes no listener.
+const rateLimitFilter = 'envoy.filters.http.local_ratelimit';
+const rbacFilter = 'envoy.filters.http.rbac';
+const corsFilter = 'envoy.filters.http.cors';
+const bufferFilterName = 'envoy.filters.http.buffer';
+const routePolicyFilters = [
+  { name: rateLimitFilter, typed_config: typed('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', { stat_prefix: 'route_rate_limit' }), disabled: true },
+  { name: rbacFilter, typed_config: typed('envoy.extensions.filters.http.rbac.v3.RBAC'), disabled: true },
+  { name: corsFilter, typed_config: typed('envoy.extensions.filters.http.cors.v3.Cors'), disabled: true },
+];
+// The buffer filter needs a limit of its own; every route that turns it on gives its own.
+const bufferFilter = { name: bufferFilterName, typed_config: typed('envoy.extensions.filters.http.buffer.v3.Buffer', { max_request_bytes: { value: 1_048_576 } }), disabled: true };
+
+/** The filter of a route's own authorization service: one per service among the routes of a table. */
+function routeAuthorizationFilter(name: string): string {
+  return `${extAuthzFilter}/${name}`;
 }
 
 const extAuthzFilter = 'envoy.filters.http.ext_authz';
@@ -55,7 +83,13 @@ function externalAuthorization(authz: ExternalAuthorizationIR): object {
   const service =
     authz.protocol === 'grpc'
       ? { grpc_service: { envoy_grpc: { cluster_name: authz.cluster }, timeout, ...(authz.metadata ? { initial_metadata: Object.entries(authz.metadata).map(([key, value]) => ({ key, value })) } : {}) } }
-      : { http_service: { server_uri: { uri: authz.uri ?? `http://${authz.cluster}`, cluster: authz.cluster, timeout }, ...(authz.pathPrefix ? { path_prefix: authz.pathPrefix } : {}) } };
+      : {
+          http_service: {
+            server_uri: { uri: authz.uri ?? `http://${authz.cluster}`, cluster: authz.cluster, timeout },
+            ...(authz.pathPrefix ? { path_prefix: authz.pathPrefix } : {}),
+            ...(authz.upstreamHeaders?.length ? { authorization_response: { allowed_upstream_headers: { patterns: authz.upstreamHeaders.map((header) => ({ exact: header, ignore_case: true })) } } } : {}),
+          },
+        };
   return typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', {
     ...service,
     transport_api_version: 'V3',
@@ -93,10 +127,11 @@ function downstreamTls(secret: string, params: TlsParamsIR): object {
   };
 }
 
-export function listenerResource(listener: ListenerIR): object {
+/** `routeAuthorizations`: the route authorization services of the table the listener serves. */
+export function listenerResource(listener: ListenerIR, routeAuthorizations: RouteAuthorizationIR[] = []): object {
   const manager = {
     name: 'envoy.filters.network.http_connection_manager',
-    typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager(listener)),
+    typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager(listener, routeAuthorizations)),
   };
   // PROXY protocol first: the TLS inspector reads the ClientHello that follows it.
   const listenerFilters = [
@@ -170,7 +205,78 @@ function redirectAction(redirect: RedirectIR): object {
     ...(redirect.port ? { port_redirect: redirect.port } : {}),
     ...(redirect.path ? ('full' in redirect.path ? { path_redirect: redirect.path.full } : { prefix_rewrite: redirect.path.prefix }) : {}),
     ...(redirect.status && redirect.status !== 301 ? { response_code: redirectCodes[redirect.status] } : {}),
+    ...(redirect.stripQuery ? { strip_query: true } : {}),
   };
+}
+
+function pathRewrite(rewrite: PathRewriteIR | undefined): object {
+  if (!rewrite) return {};
+  if ('prefix' in rewrite) return { prefix_rewrite: rewrite.prefix };
+  if ('full' in rewrite) return { regex_rewrite: { pattern: { regex: '^/.*$' }, substitution: rewrite.full } };
+  return { regex_rewrite: { pattern: { regex: rewrite.regex }, substitution: rewrite.substitution } };
+}
+
+function retryPolicy(retry: RetryIR): object {
+  return {
+    ...(retry.retryOn?.length ? { retry_on: retry.retryOn.join(',') } : {}),
+    num_retries: { value: retry.attempts },
+    ...(retry.statusCodes?.length ? { retriable_status_codes: retry.statusCodes } : {}),
+    ...(retry.backoffSeconds === undefined ? {} : { retry_back_off: { base_interval: duration(retry.backoffSeconds) } }),
+    ...(retry.perTryTimeoutSeconds === undefined ? {} : { per_try_timeout: duration(retry.perTryTimeoutSeconds) }),
+    ...(retry.perTryIdleTimeoutSeconds === undefined ? {} : { per_try_idle_timeout: duration(retry.perTryIdleTimeoutSeconds) }),
+  };
+}
+
+/** An origin with * inside as an anchored expression (the rest literal); an exact one as it is; "*" as every origin. */
+function originMatcher(origin: string): object {
+  if (origin === '*') return { safe_regex: { regex: '.*' } };
+  if (!origin.includes('*')) return { exact: origin };
+  return { safe_regex: { regex: `^${origin.split('*').map((part) => part.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('[^/]*')}$` } };
+}
+
+function corsPolicy(cors: CorsIR): object {
+  return typed('envoy.extensions.filters.http.cors.v3.CorsPolicy', {
+    allow_origin_string_match: cors.allowOrigins.map(originMatcher),
+    ...(cors.allowMethods?.length ? { allow_methods: cors.allowMethods.join(', ') } : {}),
+    ...(cors.allowHeaders?.length ? { allow_headers: cors.allowHeaders.join(', ') } : {}),
+    ...(cors.exposeHeaders?.length ? { expose_headers: cors.exposeHeaders.join(', ') } : {}),
+    ...(cors.maxAgeSeconds === undefined ? {} : { max_age: String(cors.maxAgeSeconds) }),
+    ...(cors.allowCredentials === undefined ? {} : { allow_credentials: { value: cors.allowCredentials } }),
+  });
+}
+
+function sourceRangesPolicy(ranges: string[]): object {
+  const principals = ranges.map((range) => {
+    const [address = '', length] = range.split('/');
+    return { remote_ip: { address_prefix: address, prefix_len: { value: Number(length ?? (address.includes(':') ? 128 : 32)) } } };
+  });
+  return typed('envoy.extensions.filters.http.rbac.v3.RBACPerRoute', {
+    rbac: { rules: { action: 'ALLOW', policies: { 'source-ranges': { permissions: [{ any: true }], principals } } } },
+  });
+}
+
+function rateLimitPolicy(limit: RateLimitIR): object {
+  const always = { default_value: { numerator: 100, denominator: 'HUNDRED' }, runtime_key: 'route_rate_limit_enabled' };
+  return typed('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', {
+    stat_prefix: 'route_rate_limit',
+    token_bucket: { max_tokens: limit.burst, tokens_per_fill: { value: limit.requestsPerSecond }, fill_interval: duration(1) },
+    filter_enabled: always,
+    filter_enforced: { ...always, runtime_key: 'route_rate_limit_enforced' },
+    ...(limit.status === undefined || limit.status === 429 ? {} : { status: { code: limit.status } }),
+  });
+}
+
+/** A route's per-filter settings: which of the connection manager's filters it turns on or off, and how. */
+function routeFilterConfigs(route: RouteIR): object {
+  const configs: Record<string, object> = {
+    ...(route.skipAuthorization ? { [extAuthzFilter]: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', { disabled: true }) } : {}),
+    ...(route.authorization ? { [routeAuthorizationFilter(route.authorization.name)]: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', { check_settings: {} }) } : {}),
+    ...(route.rateLimit ? { [rateLimitFilter]: rateLimitPolicy(route.rateLimit) } : {}),
+    ...(route.sourceRanges?.length ? { [rbacFilter]: sourceRangesPolicy(route.sourceRanges) } : {}),
+    ...(route.cors ? { [corsFilter]: corsPolicy(route.cors) } : {}),
+    ...(route.maxRequestBytes ? { [bufferFilterName]: typed('envoy.extensions.filters.http.buffer.v3.BufferPerRoute', { buffer: { max_request_bytes: { value: route.maxRequestBytes } } }) } : {}),
+  };
+  return Object.keys(configs).length ? { typed_per_filter_config: configs } : {};
 }
 
 function weightedCluster(split: WeightedClusterIR): object {
@@ -184,7 +290,7 @@ function routeResource(route: RouteIR): object {
     ...(headers.length ? { headers: headers.map(headerMatcher) } : {}),
     ...(route.query?.length ? { query_parameters: route.query.map(headerMatcher) } : {}),
   };
-  const named = { ...(route.name === undefined ? {} : { name: route.name }), ...(route.skipAuthorization ? authorizationOverride({ disabled: true }) : {}) };
+  const named = { ...(route.name === undefined ? {} : { name: route.name }), ...routeFilterConfigs(route) };
   if (route.redirect) return { ...named, match, redirect: redirectAction(route.redirect) };
   if (route.direct) {
     return {
@@ -205,7 +311,10 @@ function routeResource(route: RouteIR): object {
       ...target,
       // Envoy's default of 15 s would cut Knative's long requests; 0 waits as long as it takes.
       timeout: duration(forward.timeoutSeconds ?? 0),
+      ...(forward.idleTimeoutSeconds === undefined ? {} : { idle_timeout: duration(forward.idleTimeoutSeconds) }),
       ...(forward.hostRewrite === undefined ? {} : { host_rewrite_literal: forward.hostRewrite }),
+      ...pathRewrite(forward.pathRewrite),
+      ...(forward.retry ? { retry_policy: retryPolicy(forward.retry) } : {}),
     },
     ...setHeaders(forward.setHeaders),
   };
@@ -283,12 +392,21 @@ export function edsClusters(clusters: ClusterIR[]): ClusterIR[] {
   return clusters.filter((cluster) => !cluster.dns);
 }
 
+/** The distinct route authorization services of a route table, by name. */
+export function routeAuthorizationsOf(ir: GatewayIR, table: string): RouteAuthorizationIR[] {
+  const services = new Map<string, RouteAuthorizationIR>();
+  for (const host of ir.routeConfigs.find((config) => config.name === table)?.virtualHosts ?? []) {
+    for (const route of host.routes) if (route.authorization && !services.has(route.authorization.name)) services.set(route.authorization.name, route.authorization);
+  }
+  return [...services.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** Every Envoy resource of the IR, by type, as plain objects (what the golden files hold). */
 export function translate(ir: GatewayIR): Record<string, object[]> {
   return {
     [typeUrls.cluster]: ir.clusters.map(clusterResource),
     [typeUrls.endpoint]: edsClusters(ir.clusters).map(endpointResource),
-    [typeUrls.listener]: ir.listeners.map(listenerResource),
+    [typeUrls.listener]: ir.listeners.map((listener) => listenerResource(listener, routeAuthorizationsOf(ir, listener.routeConfigName))),
     [typeUrls.route]: ir.routeConfigs.map(routeConfigResource),
     ...(ir.secrets?.length ? { [typeUrls.secret]: ir.secrets.map(secretResource) } : {}),
   };
