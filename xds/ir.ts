@@ -33,8 +33,8 @@ export interface ExternalAuthorizationIR {
   /** Request body bytes sent along (partial bodies allowed); 0 sends none. */
   maxRequestBytes: number;
   packAsBytes: boolean;
-  /** Only these request headers go to the service (case-insensitive). */
-  allowedHeaders?: string[];
+  /** Only these request headers go to the service (case-insensitive); "all" sends every one (as ingress-nginx's auth-url does). */
+  allowedHeaders?: string[] | 'all';
   /** gRPC checks: metadata sent with every check (Kourier sends `client: kourier`). */
   metadata?: Record<string, string>;
   /** HTTP checks: headers of the service's answer that are copied onto the request upstream. */

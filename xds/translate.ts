@@ -97,7 +97,9 @@ function externalAuthorization(authz: ExternalAuthorizationIR): object {
     ...(authz.maxRequestBytes > 0
       ? { with_request_body: { max_request_bytes: authz.maxRequestBytes, allow_partial_message: true, pack_as_bytes: authz.packAsBytes } }
       : {}),
-    ...(authz.allowedHeaders?.length ? { allowed_headers: { patterns: authz.allowedHeaders.map((header) => ({ exact: header, ignore_case: true })) } } : {}),
+    ...(authz.allowedHeaders === 'all'
+      ? { allowed_headers: { patterns: [{ safe_regex: { regex: '.*' } }] } }
+      : authz.allowedHeaders?.length ? { allowed_headers: { patterns: authz.allowedHeaders.map((header) => ({ exact: header, ignore_case: true })) } } : {}),
   });
 }
 

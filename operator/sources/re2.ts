@@ -6,17 +6,41 @@
 /** Longer patterns risk Envoy's program size limit, which cannot be checked here. */
 export const maxPatternLength = 1024;
 
+// The constructs JavaScript's regexes have and RE2's (Envoy's) lack, outside character classes.
+function re2Lacks(pattern: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '\\') {
+      const next = pattern[i + 1] ?? '';
+      if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'a backreference';
+      i++;
+    } else if (inClass) {
+      if (char === ']') inClass = false;
+    } else if (char === '[') {
+      inClass = true;
+      // A ] first in a class is literal in RE2.
+      if (pattern[i + 1] === '^') i++;
+      if (pattern[i + 1] === ']') i++;
+    } else if (pattern.startsWith('(?<=', i) || pattern.startsWith('(?<!', i)) {
+      return 'a lookbehind';
+    } else if (pattern.startsWith('(?=', i) || pattern.startsWith('(?!', i)) {
+      return 'a lookahead';
+    }
+  }
+  return undefined;
+}
+
 /** Why RE2 would refuse `pattern`, or undefined. A leading (?i) is RE2's and allowed. */
 export function re2Problem(pattern: string): string | undefined {
-  if (pattern.length > maxPatternLength) return `a regular expression of ${pattern.length} characters is longer than the ${maxPatternLength} Portico accepts`;
-  if (/\(\?<?[=!]/.test(pattern)) return 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not RE2 syntax';
-  if (/\\[1-9]/.test(pattern)) return 'backreferences (\\1 …) are not RE2 syntax';
+  if (pattern.length > maxPatternLength) return `is longer than ${maxPatternLength} characters, which Portico accepts at most`;
   try {
     new RegExp(pattern.replace(/^\(\?i\)/, ''));
   } catch (error) {
-    return `not a regular expression: ${error instanceof Error ? error.message : String(error)}`;
+    return `is not a regular expression (${error instanceof Error ? error.message : String(error)})`;
   }
-  return undefined;
+  const lacking = re2Lacks(pattern);
+  return lacking ? `uses ${lacking}, which Envoy's RE2 lacks` : undefined;
 }
 
 /** How many capture groups `pattern` has (the highest $n a rewrite may use). */

@@ -28,10 +28,9 @@ export interface RouteSettings {
   forceSslRedirect: boolean;
   /** Clusters the settings need (the authorization service's). */
   clusters: ClusterIR[];
+  /** Access-control annotations with bad values: every route refuses every request rather than go unguarded. */
+  denied?: string[];
 }
-
-/** Request headers the auth-url service sees: what identifies a user (a session cookie, a token) and where the request was going. */
-const authorizationHeaders = ['authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'user-agent', 'accept'];
 
 /** The seconds ingress-nginx waits for an auth-url answer (its proxy timeouts' default). */
 const authorizationTimeoutSeconds = 60;
@@ -85,7 +84,8 @@ export function routeSettings(annotations: IngressAnnotations, namespace: string
   if (annotations.authorization) {
     const cluster = authorizationCluster(annotations.authorization, namespace, lookups, clusterDomain);
     clusters.push(cluster);
-    const { scheme, host, port, path } = annotations.authorization;
+    const { scheme, host, port, path, method, responseHeaders } = annotations.authorization;
+    if (method !== undefined) notes.push({ reason: 'UnsupportedAnnotation', message: `auth-method: Envoy sends the check with the request's own method, not ${method}` });
     policies.authorization = {
       name: cluster.name,
       service: {
@@ -98,7 +98,9 @@ export function routeSettings(annotations: IngressAnnotations, namespace: string
         timeoutSeconds: authorizationTimeoutSeconds,
         maxRequestBytes: 0,
         packAsBytes: false,
-        allowedHeaders: authorizationHeaders,
+        // ingress-nginx's auth request carries every header of the request.
+        allowedHeaders: 'all',
+        ...(responseHeaders?.length ? { upstreamHeaders: responseHeaders } : {}),
       },
     };
   }
@@ -113,6 +115,7 @@ export function routeSettings(annotations: IngressAnnotations, namespace: string
     sslRedirect: annotations.sslRedirect === true,
     forceSslRedirect: annotations.forceSslRedirect === true,
     clusters,
+    ...(annotations.denied ? { denied: annotations.denied } : {}),
   };
   return { settings, notes };
 }

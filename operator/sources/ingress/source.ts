@@ -98,7 +98,10 @@ export function translateAnnotated(ingress: V1Ingress, lookups: Lookups, canarie
   const { settings, problems, unknown } = readAnnotations(ingress.metadata?.annotations);
   const routes = routeSettings(settings, ingress.metadata?.namespace ?? '', lookups, clusterDomain);
   const notes: Note[] = [
-    ...problems.map((problem) => ({ reason: 'InvalidAnnotation', message: `metadata.annotations["${problem.annotation}"]: ${problem.message}; the annotation is ignored` })),
+    ...problems.map((problem) => ({
+      reason: 'InvalidAnnotation',
+      message: `metadata.annotations: ${problem.message}; ${settings.denied?.includes(problem.annotation) ? 'until it is fixed, every path of the Ingress answers 503 rather than go unguarded' : 'the annotation is ignored'}`,
+    })),
     ...routes.notes,
     ...unknown.map((annotation) => ({ reason: 'UnknownAnnotation', message: `metadata.annotations["${annotation}"]: Portico does not read this annotation; it has no effect` })),
   ];

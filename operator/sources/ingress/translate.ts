@@ -8,7 +8,7 @@
 // is otherwise good (a missing Service, a resource backend, a missing Secret) becomes a note,
 // and the rest serves. Pure: what it reads comes in as arguments.
 import type { V1HTTPIngressPath, V1Ingress, V1IngressBackend } from '@kubernetes/client-node';
-import type { ClusterIR, ForwardIR, HeaderMatchIR, PathMatchIR, PathRewriteIR, RouteIR, SecretIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import type { ClusterIR, DirectResponseIR, ForwardIR, HeaderMatchIR, PathMatchIR, PathRewriteIR, RouteIR, SecretIR, VirtualHostIR, WeightedClusterIR } from '../../../xds/ir.ts';
 import type { Fragment, HostClaim, Note, TlsChainClaim } from '../../graph/fragment.ts';
 import { installationTables } from '../../graph/installation.ts';
 import { originOf, type Origin } from '../../graph/origin.ts';
@@ -156,6 +156,7 @@ function pathRoutes(host: string, path: V1HTTPIngressPath, field: string, canary
     ...policies,
     ...action,
   });
+  if (t.settings.denied) return [route([], { direct: deniedResponse(t.settings.denied) })];
   if (t.settings.redirect) return [route([], { redirect: t.settings.redirect })];
   let primary: WeightedClusterIR;
   try {
@@ -175,7 +176,8 @@ function pathRoutes(host: string, path: V1HTTPIngressPath, field: string, canary
   const routes: RouteIR[] = [];
   if (canary.header) {
     if (canary.headerValue) routes.push(route([{ name: canary.header, exact: canary.headerValue }], toCanary));
-    else if (canary.headerPattern) routes.push(route([{ name: canary.header, regex: canary.headerPattern }], toCanary));
+    // ingress-nginx searches the value with the pattern; Envoy's must match it whole.
+    else if (canary.headerPattern) routes.push(route([{ name: canary.header, regex: `.*(?:${canary.headerPattern}).*` }], toCanary));
     else routes.push(route([{ name: canary.header, exact: 'always' }], toCanary), route([{ name: canary.header, exact: 'never' }], toPrimary));
   }
   if (canary.cookie) {
@@ -260,7 +262,7 @@ export function translateIngress(ingress: V1Ingress, lookups: Lookups, settings:
   if (ingress.spec?.defaultBackend) {
     try {
       const backend = backendOf(ingress.spec.defaultBackend, 'spec.defaultBackend', t);
-      const fallback: RouteIR = { prefix: '/', ...settings.routePolicies, forward: forwardTo([backend], t) };
+      const fallback: RouteIR = { prefix: '/', ...settings.routePolicies, ...(settings.denied ? { direct: deniedResponse(settings.denied) } : { forward: forwardTo([backend], t) }) };
       // Envoy gives a deeper name (a.b.example.com) to the wildcard's host, whose routes refuse it:
       // there it falls back to this Ingress's defaultBackend too.
       for (const entry of hosts) {
@@ -293,6 +295,11 @@ export function translateIngress(ingress: V1Ingress, lookups: Lookups, settings:
   }
   const notes = t.notes.length ? { notes: t.notes } : {};
   return { origin, generation, version, ...notes, listeners: [], hosts: claims, clusters: [...t.clusters.values()], secrets: tls.secrets, tlsChains: tls.chains };
+}
+
+/** What a route answers while an access-control annotation of its Ingress is bad (ingress-nginx's 503). */
+function deniedResponse(annotations: readonly string[]): DirectResponseIR {
+  return { status: 503, body: `refused: the Ingress's ${annotations.join(', ')} cannot be read (see its Events)\n` };
 }
 
 /** A route's match without its action and policies, for the redirect that replaces it (a source range still applies). */
