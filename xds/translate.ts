@@ -45,10 +45,14 @@ function connectionManager(listener: ListenerIR, routeAuthorizations: RouteAutho
         }
       : {}),
     http_filters: [
-      // Cheap refusals first (ingress-nginx's order: rate limits and address checks come before
-      // authorization); CORS preflights are answered before an authorization service, which a
-      // browser's preflight carries no credentials for, would refuse them.
-      ...routePolicyFilters,
+      // CORS first: preflights are answered, and every refusal after it (403, 429, 413) carries
+      // the CORS headers a browser needs to read it, as in ingress-nginx; a local reply skips the
+      // encoding of filters after the one that sent it. Then address checks, so that clients
+      // outside the ranges spend none of the route's tokens; rate limits, so that floods do not
+      // reach the authorization services; the buffer last, holding only authorized bodies.
+      corsFilter,
+      rbacFilter,
+      rateLimitFilter,
       ...(http.externalAuthorization ? [{ name: extAuthzFilter, typed_config: externalAuthorization(http.externalAuthorization) }] : []),
       ...routeAuthorizations.map((authorization) => ({ name: routeAuthorizationFilter(authorization.name), typed_config: externalAuthorization(authorization.service), disabled: true })),
       bufferFilter,
@@ -59,15 +63,13 @@ function connectionManager(listener: ListenerIR, routeAuthorizations: RouteAutho
 
 // Filters for what single routes ask for: in every connection manager, off unless a route's
 // per-filter config turns them on, so that the first route to use one changes no listener.
-const rateLimitFilter = 'envoy.filters.http.local_ratelimit';
-const rbacFilter = 'envoy.filters.http.rbac';
-const corsFilter = 'envoy.filters.http.cors';
+const rateLimitFilterName = 'envoy.filters.http.local_ratelimit';
+const rbacFilterName = 'envoy.filters.http.rbac';
+const corsFilterName = 'envoy.filters.http.cors';
 const bufferFilterName = 'envoy.filters.http.buffer';
-const routePolicyFilters = [
-  { name: rateLimitFilter, typed_config: typed('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', { stat_prefix: 'route_rate_limit' }), disabled: true },
-  { name: rbacFilter, typed_config: typed('envoy.extensions.filters.http.rbac.v3.RBAC'), disabled: true },
-  { name: corsFilter, typed_config: typed('envoy.extensions.filters.http.cors.v3.Cors'), disabled: true },
-];
+const corsFilter = { name: corsFilterName, typed_config: typed('envoy.extensions.filters.http.cors.v3.Cors'), disabled: true };
+const rbacFilter = { name: rbacFilterName, typed_config: typed('envoy.extensions.filters.http.rbac.v3.RBAC'), disabled: true };
+const rateLimitFilter = { name: rateLimitFilterName, typed_config: typed('envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', { stat_prefix: 'route_rate_limit' }), disabled: true };
 // The buffer filter needs a limit of its own; every route that turns it on gives its own.
 const bufferFilter = { name: bufferFilterName, typed_config: typed('envoy.extensions.filters.http.buffer.v3.Buffer', { max_request_bytes: { value: 1_048_576 } }), disabled: true };
 
@@ -273,9 +275,9 @@ function routeFilterConfigs(route: RouteIR): object {
   const configs: Record<string, object> = {
     ...(route.skipAuthorization ? { [extAuthzFilter]: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', { disabled: true }) } : {}),
     ...(route.authorization ? { [routeAuthorizationFilter(route.authorization.name)]: typed('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', { check_settings: {} }) } : {}),
-    ...(route.rateLimit ? { [rateLimitFilter]: rateLimitPolicy(route.rateLimit) } : {}),
-    ...(route.sourceRanges?.length ? { [rbacFilter]: sourceRangesPolicy(route.sourceRanges) } : {}),
-    ...(route.cors ? { [corsFilter]: corsPolicy(route.cors) } : {}),
+    ...(route.rateLimit ? { [rateLimitFilterName]: rateLimitPolicy(route.rateLimit) } : {}),
+    ...(route.sourceRanges?.length ? { [rbacFilterName]: sourceRangesPolicy(route.sourceRanges) } : {}),
+    ...(route.cors ? { [corsFilterName]: corsPolicy(route.cors) } : {}),
     ...(route.maxRequestBytes ? { [bufferFilterName]: typed('envoy.extensions.filters.http.buffer.v3.BufferPerRoute', { buffer: { max_request_bytes: { value: route.maxRequestBytes } } }) } : {}),
   };
   return Object.keys(configs).length ? { typed_per_filter_config: configs } : {};
