@@ -216,7 +216,8 @@ function redirectAction(redirect: RedirectIR): object {
 function pathRewrite(rewrite: PathRewriteIR | undefined): object {
   if (!rewrite) return {};
   if ('prefix' in rewrite) return { prefix_rewrite: rewrite.prefix };
-  if ('full' in rewrite) return { regex_rewrite: { pattern: { regex: '^/.*$' }, substitution: rewrite.full } };
+  // The substitution is RE2's: a backslash in the path would start a group reference.
+  if ('full' in rewrite) return { regex_rewrite: { pattern: { regex: '^/.*$' }, substitution: rewrite.full.replaceAll('\\', '\\\\') } };
   return { regex_rewrite: { pattern: { regex: rewrite.regex }, substitution: rewrite.substitution } };
 }
 

@@ -1,7 +1,8 @@
 // What single routes ask of Envoy, through the real Envoy: the translation of CORS, source
 // ranges, rate limits, body size limits, a route's own authorization service, path rewrites,
-// per-try idle timeouts and redirects that drop the query, each filter off in the connection
-// manager until a route's own settings turn it on. A static Envoy on loopback, a backend and an
+// retries, idle timeouts and redirects that drop the query, each filter off in the connection
+// manager until a route's own settings turn it on; and the filters' order, which decides what
+// a refusal carries. A static Envoy on loopback, a backend and an
 // authorization service in this process; no Kubernetes.
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,6 +32,8 @@ describe('route policies through the real Envoy', function () {
   let port = 0;
   const servers: Server[] = [];
   const checks: Seen[] = [];
+  /** Requests the backend saw, by path without the query. */
+  const tries = new Map<string, number>();
 
   const route = (path: string, settings: Partial<RouteIR>): RouteIR => ({ segmentPrefix: path, forward: { clusters: [{ cluster: 'backend', weight: 1 }] }, ...settings });
   const get = (path: string, options: Parameters<typeof sendRequest>[1] = {}) => sendRequest(`http://127.0.0.1:${port}${path}`, { ...options, headers: { host: 'app.example.com', ...options.headers } });
@@ -40,6 +43,10 @@ describe('route policies through the real Envoy', function () {
       let bytes = 0;
       request.on('data', (chunk: Buffer) => (bytes += chunk.length));
       request.on('end', () => {
+        const path = new URL(request.url ?? '/', 'http://backend').pathname;
+        tries.set(path, (tries.get(path) ?? 0) + 1);
+        // The first try of /flaky fails as an overloaded backend does.
+        if (path === '/flaky' && tries.get(path) === 1) return void response.writeHead(503).end();
         const delay = Number(new URL(request.url ?? '/', 'http://backend').searchParams.get('delay') ?? 0);
         setTimeout(() => {
           response.writeHead(200, { 'content-type': 'application/json' });
@@ -55,6 +62,7 @@ describe('route policies through the real Envoy', function () {
     });
     servers.push(backend.server, authorization.server);
     port = await freePort();
+    const cors = { allowOrigins: ['https://app.example.com', 'https://*.example.org'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'], allowCredentials: true, maxAgeSeconds: 600 };
     const service = {
       cluster: 'authz', protocol: 'http' as const, uri: `http://127.0.0.1:${authorization.port}`, pathPrefix: '/verify',
       failureModeAllow: false, timeoutSeconds: 5, maxRequestBytes: 0, packAsBytes: false, allowedHeaders: ['x-allow'], upstreamHeaders: ['x-user'],
@@ -67,11 +75,17 @@ describe('route policies through the real Envoy', function () {
           name: 'app',
           domains: ['app.example.com'],
           routes: [
-            route('/cors', { cors: { allowOrigins: ['https://app.example.com', 'https://*.example.org'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'], allowCredentials: true, maxAgeSeconds: 600 } }),
+            route('/cors', { cors }),
             route('/others-only', { sourceRanges: ['198.18.0.0/24'] }),
             route('/loopback-only', { sourceRanges: ['127.0.0.0/8', '::1/128'] }),
             route('/limited', { rateLimit: { requestsPerSecond: 1, burst: 2, status: 503 } }),
             route('/small', { maxRequestBytes: 1024 }),
+            route('/guarded', { cors, sourceRanges: ['198.18.0.0/24'] }),
+            route('/guarded-limited', { cors, rateLimit: { requestsPerSecond: 1, burst: 1 } }),
+            route('/guarded-small', { cors, maxRequestBytes: 16 }),
+            route('/whole', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], pathRewrite: { full: '/static\\index.html' } } }),
+            route('/flaky', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], retry: { attempts: 2, retryOn: ['retriable-status-codes'], statusCodes: [503], backoffSeconds: 0.01 } } }),
+            route('/slow', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], idleTimeoutSeconds: 1 } }),
             { regex: '(?i)(?:/something(/|$)(.*)).*', forward: { clusters: [{ cluster: 'backend', weight: 1 }], pathRewrite: { regex: '(?i)^(?:/something(/|$)(.*)).*', substitution: '/\\2' } } },
             route('/patient', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], retry: { attempts: 0, perTryIdleTimeoutSeconds: 1 } } }),
             route('/checked', { authorization: { name: 'authz', service } }),
@@ -106,6 +120,28 @@ describe('route policies through the real Envoy', function () {
     expect(plain.headers['access-control-allow-origin'], 'a route without CORS adds none').to.equal(undefined);
   });
 
+  it('answers preflights before the address check and the rate limit, and gives their refusals the CORS headers', async () => {
+    const origin = 'https://app.example.com';
+    for (const path of ['/guarded', '/guarded-limited']) {
+      const preflight = await get(path, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+      expect(preflight.status, path).to.equal(200);
+      expect(preflight.headers['access-control-allow-origin'], path).to.equal(origin);
+    }
+    const outside = await get('/guarded', { headers: { origin } });
+    expect(outside.status).to.equal(403);
+    expect(outside.headers['access-control-allow-origin'], 'a browser can read the 403').to.equal(origin);
+    const statuses: number[] = [];
+    for (let request = 0; request < 3; request++) {
+      const answer = await get('/guarded-limited', { headers: { origin } });
+      statuses.push(answer.status);
+      expect(answer.headers['access-control-allow-origin'], `answer ${request}`).to.equal(origin);
+    }
+    expect(statuses).to.include(429);
+    const large = await get('/guarded-small', { method: 'POST', body: 'x'.repeat(100), headers: { origin } });
+    expect(large.status).to.equal(413);
+    expect(large.headers['access-control-allow-origin']).to.equal(origin);
+  });
+
   it('refuses clients outside a route\'s source ranges with 403', async () => {
     expect((await get('/others-only')).status).to.equal(403);
     expect((await get('/loopback-only')).status).to.equal(200);
@@ -130,6 +166,22 @@ describe('route policies through the real Envoy', function () {
   it('rewrites the path by a route\'s expression, groups included, keeping the query', async () => {
     const answer = await get('/Something/new/path?x=1');
     expect((JSON.parse(answer.body) as Seen).path).to.equal('/new/path?x=1');
+  });
+
+  it('replaces the whole path literally, backslashes too, keeping the query', async () => {
+    const answer = await get('/whole/page?x=1');
+    expect((JSON.parse(answer.body) as Seen).path).to.equal('/static\\index.html?x=1');
+  });
+
+  it('retries a status the route names', async () => {
+    const answer = await get('/flaky');
+    expect(answer.status).to.equal(200);
+    expect(tries.get('/flaky')).to.equal(2);
+  });
+
+  it('gives 504 when a request of the route goes without bytes longer than its idle timeout', async () => {
+    expect((await get('/slow?delay=2500')).status).to.equal(504);
+    expect((await get('/slow?delay=200')).status).to.equal(200);
   });
 
   it('gives 504 when the backend is silent longer than the per-try idle timeout', async () => {
