@@ -206,5 +206,6 @@ describe('Kubernetes Ingress through real Envoy pods', function () {
     }, 60_000, 200);
     // The Ingresses of the old class are no longer this installation's.
     await eventually('the old class\'s Ingresses to leave the Envoys', async () => ((await get('shop.example.com', '/login')).status === 404 ? true : undefined), 60_000, 200);
+    await eventually('their address to be taken back', async () => ((await address('shop')) === '' ? true : undefined), 60_000, 200);
   });
 });

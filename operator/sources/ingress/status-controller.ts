@@ -42,8 +42,22 @@ export function registerIngressStatusController(
     const [namespace = '', name = ''] = key.split('/');
     const ingress = ingresses.get(name, namespace);
     const state = graphs.stateOf(originKey(ingressKind, namespace, name));
-    // Another controller's Ingress, or not built at this generation yet: the build enqueues it.
-    if (!ingress || !state || state.generation !== (ingress.metadata?.generation ?? 0)) return undefined;
+    if (!ingress) return undefined;
+    if (!state) {
+      // Served by no installation (its class went, or another controller's): an address of ours
+      // it still shows was written here and is taken back; another controller's is left alone.
+      // Until every installation's graph is built (after a restart), not being in one says nothing.
+      const built = new Set(graphs.installations());
+      if (!installations.list().every((installation) => built.has(installation.metadata?.name ?? ''))) return undefined;
+      const stored = ingress.status?.loadBalancer?.ingress ?? [];
+      const ours = new Set(installations.list().flatMap((installation) => loadBalancerOf(installation).map((entry) => entry.ip ?? entry.hostname)));
+      if (!stored.some((entry) => ours.has(entry.ip ?? entry.hostname))) return undefined;
+      await client.mergePatch({ ...referenceOf(ingress), apiVersion: 'networking.k8s.io/v1', kind: ingressKind }, { status: { loadBalancer: { ingress: [] } } }, 'status');
+      statusLog.info({ ingress: key }, 'Ingress no longer served; its address removed');
+      return undefined;
+    }
+    // Not built at this generation yet: the build enqueues it.
+    if (state.generation !== (ingress.metadata?.generation ?? 0)) return undefined;
     const { outcome } = state;
     const regarding = { apiVersion: 'networking.k8s.io/v1', kind: ingressKind, namespace, name, uid: ingress.metadata?.uid ?? '' };
     const generation = state.generation;
