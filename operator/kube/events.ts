@@ -68,6 +68,8 @@ export class EventRecorder {
     }
     if (this.told.size >= rememberedNames) this.told.clear();
     this.told.add(key);
-    this.log.info({ object: `${regarding.kind} ${regarding.namespace}/${regarding.name}`, reason: event.reason, type: event.type }, event.note);
+    const fields = { object: `${regarding.kind} ${regarding.namespace}/${regarding.name}`, reason: event.reason };
+    if (event.type === 'Warning') this.log.warn(fields, event.note);
+    else this.log.info(fields, event.note);
   }
 }
