@@ -17,6 +17,7 @@ import { backendCluster } from '../backends.ts';
 import { captureGroups, re2Problem } from '../re2.ts';
 import type { Lookups } from '../lookups.ts';
 import { tlsSecret } from '../tls-secret.ts';
+import type { IngressCanary } from './annotations.ts';
 import type { RouteSettings } from './route-settings.ts';
 
 /** The source's name in origins: whose status writer hears of an Ingress's outcome. */
@@ -33,8 +34,8 @@ export function ingressOrigin(ingress: V1Ingress): Origin {
   return originOf(ingressSourceName, ingressKind, ingress);
 }
 
-/** A path of a canary Ingress that takes part of a path of this Ingress (ingress-nginx's canary). */
-export interface CanaryPath {
+/** A path of a canary Ingress that takes part of a path of this Ingress (ingress-nginx's canary, as its annotations say). */
+export interface CanaryPath extends IngressCanary {
   /** The rule host and path the canary shares with this Ingress. */
   host: string;
   pathType: string;
@@ -43,15 +44,6 @@ export interface CanaryPath {
   canary: string;
   namespace: string;
   backend: V1IngressBackend;
-  /** Of `weightTotal`, how many requests go to the canary. */
-  weight?: number;
-  weightTotal: number;
-  /** Requests with this header go to the canary: "always", "never", or `headerValue` / `headerPattern` when given. */
-  header?: string;
-  headerValue?: string;
-  headerPattern?: string;
-  /** Requests with this cookie "always" go to the canary, "never" do not. */
-  cookie?: string;
 }
 
 /** What translation makes of an Ingress: its fragment, less what it read. */
