@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { crdManifest } from '../../deploy/release.ts';
+import { withDefaults } from '../../operator/api/schema-defaults.ts';
 import { selfSignedCertificate, tlsSecretManifest } from '../support/certificates.ts';
 import { installCrds, kubectl, kubectlOk, localCluster, namespaceGone } from '../support/cluster.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
@@ -111,7 +112,8 @@ describe('upgrading from the previous release', function () {
       await kubectlOk(['apply', '--server-side', '-f', '-'], crdManifest());
       await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crdName}`]);
       const after = JSON.parse(await kubectlOk(['get', 'gwi', '-o', 'json'])) as typeof before;
-      expect(after.items.map(({ metadata, spec }) => ({ name: metadata.name, spec }))).to.deep.equal(before.items.map(({ metadata, spec }) => ({ name: metadata.name, spec })));
+      // Every field kept as it was; fields the new release adds appear with their defaults.
+      expect(after.items.map(({ metadata, spec }) => ({ name: metadata.name, spec }))).to.deep.equal(before.items.map(({ metadata, spec }) => ({ name: metadata.name, spec: withDefaults({ spec }).spec })));
       expect(after.items).to.have.length(installations.length);
       const storedVersions = await kubectlOk(['get', 'crd', crdName, '-o', 'jsonpath={.status.storedVersions}']);
       expect(JSON.parse(storedVersions)).to.deep.equal(['v1alpha1']);
