@@ -123,7 +123,8 @@ export interface ForwardIR {
 }
 
 /**
- * `prefix`: the part of the path the route's prefix matched is replaced; `full`: the whole path
+ * `prefix`: the part of the path the route's prefix matched is replaced (on a segment prefix, whole
+ * path elements: /foo → / makes /foo/bar /bar); `full`: the whole path
  * (the query stays); `regex`: every match of `pattern` (RE2) in the path replaced by
  * `substitution`, where \1 … \9 are the pattern's groups.
  */

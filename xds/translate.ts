@@ -213,9 +213,17 @@ function redirectAction(redirect: RedirectIR): object {
   };
 }
 
-function pathRewrite(rewrite: PathRewriteIR | undefined): object {
+function pathRewrite(rewrite: PathRewriteIR | undefined, route: RouteIR): object {
   if (!rewrite) return {};
-  if ('prefix' in rewrite) return { prefix_rewrite: rewrite.prefix };
+  if ('prefix' in rewrite) {
+    const { kind, value } = pathMatchOf(route);
+    if (kind !== 'segmentPrefix') return { prefix_rewrite: rewrite.prefix };
+    // Path elements are replaced whole: /foo → / makes /foo/bar /bar (Envoy's prefix_rewrite
+    // would make it //bar), /foo → /baz makes it /baz/bar.
+    const matched = value.replace(/\/+$/, '').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+    const substitution = rewrite.prefix.replaceAll('\\', '\\\\');
+    return { regex_rewrite: { pattern: { regex: rewrite.prefix.endsWith('/') ? `^${matched}/*` : `^${matched}` }, substitution } };
+  }
   // The substitution is RE2's: a backslash in the path would start a group reference.
   if ('full' in rewrite) return { regex_rewrite: { pattern: { regex: '^/.*$' }, substitution: rewrite.full.replaceAll('\\', '\\\\') } };
   return { regex_rewrite: { pattern: { regex: rewrite.regex }, substitution: rewrite.substitution } };
@@ -318,7 +326,7 @@ function routeResource(route: RouteIR): object {
       timeout: duration(forward.timeoutSeconds ?? 0),
       ...(forward.idleTimeoutSeconds === undefined ? {} : { idle_timeout: duration(forward.idleTimeoutSeconds) }),
       ...(forward.hostRewrite === undefined ? {} : { host_rewrite_literal: forward.hostRewrite }),
-      ...pathRewrite(forward.pathRewrite),
+      ...pathRewrite(forward.pathRewrite, route),
       ...(forward.retry ? { retry_policy: retryPolicy(forward.retry) } : {}),
     },
     ...setHeaders(forward.setHeaders),

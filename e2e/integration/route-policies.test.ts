@@ -87,6 +87,8 @@ describe('route policies through the real Envoy', function () {
             route('/flaky', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], retry: { attempts: 2, retryOn: ['retriable-status-codes'], statusCodes: [503], backoffSeconds: 0.01 } } }),
             route('/slow', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], idleTimeoutSeconds: 1 } }),
             { regex: '(?i)(?:/something(/|$)(.*)).*', forward: { clusters: [{ cluster: 'backend', weight: 1 }], pathRewrite: { regex: '(?i)^(?:/something(/|$)(.*)).*', substitution: '/\\2' } } },
+            route('/strip', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], pathRewrite: { prefix: '/' } } }),
+            route('/old-api', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], pathRewrite: { prefix: '/v2' } } }),
             route('/patient', { forward: { clusters: [{ cluster: 'backend', weight: 1 }], retry: { attempts: 0, perTryIdleTimeoutSeconds: 1 } } }),
             route('/checked', { authorization: { name: 'authz', service } }),
             { exact: '/moved', redirect: { scheme: 'https', host: 'new.example.com', path: { full: '/landing' }, status: 308, stripQuery: true } },
@@ -166,6 +168,14 @@ describe('route policies through the real Envoy', function () {
   it('rewrites the path by a route\'s expression, groups included, keeping the query', async () => {
     const answer = await get('/Something/new/path?x=1');
     expect((JSON.parse(answer.body) as Seen).path).to.equal('/new/path?x=1');
+  });
+
+  it('replaces a segment prefix by whole path elements', async () => {
+    const path = async (request: string) => (JSON.parse((await get(request)).body) as Seen).path;
+    expect(await path('/strip/page?x=1')).to.equal('/page?x=1');
+    expect(await path('/strip')).to.equal('/');
+    expect(await path('/old-api/items')).to.equal('/v2/items');
+    expect(await path('/old-api')).to.equal('/v2');
   });
 
   it('replaces the whole path literally, backslashes too, keeping the query', async () => {
