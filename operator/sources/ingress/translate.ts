@@ -95,7 +95,7 @@ interface Translation {
 
 /** A path's backend as a cluster: a missing Service answers 503 until it exists; a bad port or a resource is a problem. */
 function backendOf(backend: V1IngressBackend | undefined, field: string, t: Translation): WeightedClusterIR {
-  if (backend?.resource) throw new PathProblem('InvalidBackend', `${field}.resource: ${backend.resource.kind} ${backend.resource.name} is a resource backend; Portico serves only Service backends, so the path is not served`);
+  if (backend?.resource) throw new PathProblem('InvalidBackend', `${field}.resource: ${backend.resource.kind} ${backend.resource.name} is a resource backend; Portico serves only Service backends`);
   const service = backend?.service;
   if (!service?.name) throw new PathProblem('InvalidBackend', `${field}.service: a backend needs a Service name and port`);
   const port = service.port?.number ?? service.port?.name;
@@ -104,7 +104,7 @@ function backendOf(backend: V1IngressBackend | undefined, field: string, t: Tran
     t.notes.push({ reason: 'BackendNotFound', message: `${field}.service.name: Service ${t.namespace}/${service.name} does not exist; the path answers 503 until it does` });
   }
   const result = backendCluster({ namespace: t.namespace, name: service.name, port }, true, t.lookups, t.settings.upstream);
-  if ('problem' in result) throw new PathProblem('BackendNotFound', `${field}.service.port: ${result.problem}; the path answers 503`);
+  if ('problem' in result) throw new PathProblem('BackendNotFound', `${field}.service.port: ${result.problem}`);
   t.clusters.set(result.cluster.name, result.cluster);
   return { cluster: result.cluster.name, weight: 1 };
 }
@@ -154,15 +154,24 @@ function pathRoutes(host: string, path: V1HTTPIngressPath, field: string, canary
   try {
     primary = backendOf(path.backend, `${field}.backend`, t);
   } catch (error) {
-    // A bad backend answers 503 on its path, as ingress-nginx's does; the other paths serve.
-    if (error instanceof PathProblem && error.reason === 'BackendNotFound') {
-      t.notes.push({ reason: error.reason, message: error.message });
+    if (!(error instanceof PathProblem)) throw error;
+    // A Service port that is not there answers 503 on its path, as ingress-nginx's does; the other paths serve.
+    if (error.reason === 'BackendNotFound') {
+      t.notes.push({ reason: error.reason, message: `${error.message}; the path answers 503` });
       return [route([], { direct: { status: 503, body: 'no healthy upstream: the Ingress backend does not exist\n' } })];
     }
-    throw error;
+    throw new PathProblem(error.reason, `${error.message}; the path is not served`);
   }
   if (!canary) return [route([], { forward: forwardTo([primary], t, rewrite) })];
-  const canaryCluster = backendOf(canary.backend, `Ingress ${canary.namespace}/${canary.canary} backend`, { ...t, namespace: canary.namespace });
+  let canaryCluster: WeightedClusterIR;
+  try {
+    canaryCluster = backendOf(canary.backend, `the canary Ingress ${canary.namespace}/${canary.canary}'s backend`, { ...t, namespace: canary.namespace });
+  } catch (error) {
+    // A canary that cannot be reached takes nothing; the path serves on without it.
+    if (!(error instanceof PathProblem)) throw error;
+    t.notes.push({ reason: error.reason, message: `${field}: ${error.message}; the path's requests all go to its own backend` });
+    return [route([], { forward: forwardTo([primary], t, rewrite) })];
+  }
   const toCanary = { forward: forwardTo([canaryCluster], t, rewrite) };
   const toPrimary = { forward: forwardTo([primary], t, rewrite) };
   const routes: RouteIR[] = [];
@@ -265,7 +274,7 @@ export function translateIngress(ingress: V1Ingress, lookups: Lookups, settings:
       hosts.push({ host: '*', field: 'spec.defaultBackend', routes: [fallback], acme: [false] });
     } catch (error) {
       if (!(error instanceof PathProblem)) throw error;
-      t.notes.push({ reason: error.reason, message: error.message });
+      t.notes.push({ reason: error.reason, message: `${error.message}; the defaultBackend is not served` });
     }
   }
   const claims: HostClaim[] = [];
