@@ -13,7 +13,8 @@ function re2Lacks(pattern: string): string | undefined {
     const char = pattern[i];
     if (char === '\\') {
       const next = pattern[i + 1] ?? '';
-      if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'a backreference';
+      // RE2 refuses \1 … \9 inside a class as well; \k is a backreference only outside one.
+      if (/[1-9]/.test(next) || (!inClass && next === 'k')) return 'a backreference';
       i++;
     } else if (inClass) {
       if (char === ']') inClass = false;

@@ -400,6 +400,8 @@ describe('Ingress annotations', () => {
         ['v(?=1)', 'lookahead'],
         ['v(?!1)', 'lookahead'],
         ['(a)\\1', 'backreference'],
+        // RE2 refuses \1 in a class too (Envoy: "invalid escape sequence").
+        ['[\\1]', 'backreference'],
         ['(?<n>a)\\k<n>', 'backreference'],
         ['x'.repeat(1025), 'longer than 1024'],
       ];
@@ -411,7 +413,7 @@ describe('Ingress annotations', () => {
     });
 
     it('takes what only looks like lookaround or backreferences', () => {
-      for (const pattern of ['[(?=]x', '\\(?=x\\)', '[\\1]', '[]?=]', 'a\\\\1']) {
+      for (const pattern of ['[(?=]x', '\\(?=x\\)', '[]?=]', 'a\\\\1']) {
         expect(settingsOf({ canary: 'true', 'canary-by-header': 'X-Canary', 'canary-by-header-pattern': pattern }).canary?.headerPattern, pattern).to.equal(pattern);
       }
     });
