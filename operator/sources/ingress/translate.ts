@@ -14,7 +14,7 @@ import { installationTables } from '../../graph/installation.ts';
 import { originOf, type Origin } from '../../graph/origin.ts';
 import { pathMatchOf } from '../../../xds/path-match.ts';
 import { backendCluster } from '../backends.ts';
-import { captureGroups, re2Problem } from '../re2.ts';
+import { captureGroups, re2Problem, regexProblem } from '../re2.ts';
 import type { Lookups } from '../lookups.ts';
 import { tlsSecret } from '../tls-secret.ts';
 import type { IngressCanary } from './annotations.ts';
@@ -64,9 +64,17 @@ function domainsOf(host: string): string[] {
 
 const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
-/** Envoy's "*.example.com" takes any depth; the API's takes one label: each route of the host checks it. */
-function wildcardGuard(host: string): HeaderMatchIR[] {
-  return host.startsWith('*.') ? [{ name: ':authority', regex: `(?i)[^.]+${escapeRegex(host.slice(1))}(:[0-9]+)?` }] : [];
+/**
+ * Envoy's "*.example.com" takes any depth; the API's takes one label: each route of the host
+ * checks it. By the suffix as written, or for a name too long for Envoy's RE2 limit by its
+ * count of dots (the virtual host has matched the suffix); undefined when neither fits.
+ */
+function wildcardGuard(host: string): HeaderMatchIR[] | undefined {
+  if (!host.startsWith('*.')) return [];
+  const bySuffix = `(?i)[^.]+${escapeRegex(host.slice(1))}(:[0-9]+)?`;
+  const byDots = `[^.]+(?:\\.[^.]*){${host.split('.').length - 1}}`;
+  const regex = [bySuffix, byDots].find((candidate) => regexProblem(candidate) === undefined);
+  return regex === undefined ? undefined : [{ name: ':authority', regex }];
 }
 
 /** The path match of an Ingress path; regular expressions (use-regex) start at the path's start, in any case, as ingress-nginx's. */
@@ -122,25 +130,34 @@ function forwardTo(clusters: WeightedClusterIR[], t: Translation, pathRewrite?: 
 function rewriteOf(path: string, pathType: string, field: string, t: Translation): PathRewriteIR | undefined {
   const target = t.settings.rewriteTarget;
   if (target === undefined) return undefined;
-  const pattern = pathType === 'Exact' ? `^${escapeRegex(path)}$` : `(?i)^(?:${path}).*`;
-  const groups = captureGroups(pattern.replace(/^\(\?i\)/, ''));
+  const pattern = `(?i)^(?:${path}).*`;
+  const groups = pathType === 'Exact' ? 0 : captureGroups(pattern);
   const used = Math.max(0, ...[...target.matchAll(/\\([1-9])/g)].map((match) => Number(match[1])));
   if (used > groups) throw new PathProblem('InvalidAnnotation', `${field}.path: rewrite-target uses group $${used}, but "${path}" has ${groups} group${groups === 1 ? '' : 's'}; the path is not served`);
+  // An Exact path is the whole path already (and as an expression could pass Envoy's limit); a target without groups has no backslash.
+  if (pathType === 'Exact') return { full: target };
+  const problem = regexProblem(pattern);
+  if (problem) throw new PathProblem('InvalidPath', `${field}.path: "${path}" is a regular expression here, and as Envoy rewrites with it (from the path's start, in any case) it ${problem}; the path is not served`);
   return { regex: pattern, substitution: target };
 }
 
 /** The routes of one path: a canary's header and cookie routes first, then the path's own (split by the canary's weight). */
-function pathRoutes(host: string, path: V1HTTPIngressPath, field: string, canary: CanaryPath | undefined, t: Translation): RouteIR[] {
+function pathRoutes(guard: HeaderMatchIR[], path: V1HTTPIngressPath, field: string, canary: CanaryPath | undefined, t: Translation): RouteIR[] {
   const value = path.path || '/';
   if (!value.startsWith('/')) throw new PathProblem('InvalidPath', `${field}.path: "${value}" must start with /`);
-  if (/[\s?#\0]/.test(value)) throw new PathProblem('InvalidPath', `${field}.path: "${value}" holds a space, ? or #: a path match sees only the path`);
-  if (t.settings.regexPaths && path.pathType !== 'Exact') {
+  const regex = t.settings.regexPaths && path.pathType !== 'Exact';
+  // In an expression, ? and the like are its syntax.
+  if (!regex && /[\s?#\0]/.test(value)) throw new PathProblem('InvalidPath', `${field}.path: "${value}" holds a space, ? or #: a path match sees only the path`);
+  if (regex) {
     const problem = re2Problem(value);
     if (problem) throw new PathProblem('InvalidPath', `${field}.path: "${value}" is a regular expression here (use-regex or rewrite-target) and ${problem}; the path is not served`);
   }
   const match = pathMatch(value, path.pathType, t.settings.regexPaths);
+  if ('regex' in match) {
+    const problem = regexProblem(match.regex);
+    if (problem) throw new PathProblem('InvalidPath', `${field}.path: "${value}" is a regular expression here (use-regex or rewrite-target), and as Envoy matches with it (from the path's start, in any case) it ${problem}; the path is not served`);
+  }
   const rewrite = rewriteOf(value, path.pathType, field, t);
-  const guard = wildcardGuard(host);
   const policies = t.settings.routePolicies;
   const route = (headers: HeaderMatchIR[], action: Pick<RouteIR, 'forward' | 'redirect' | 'direct'>): RouteIR => ({
     ...match,
@@ -243,12 +260,17 @@ export function translateIngress(ingress: V1Ingress, lookups: Lookups, settings:
       t.notes.push({ reason: 'InvalidHost', message: `${field}.host: "${rule.host}" is not a DNS name (a wildcard may only be the first label, as in *.example.com); the rule is not served` });
       continue;
     }
+    const guard = wildcardGuard(host);
+    if (!guard) {
+      t.notes.push({ reason: 'InvalidHost', message: `${field}.host: "${rule.host}" has too many labels for the check that its wildcard takes one label only (Envoy's regular expression limit); the rule is not served` });
+      continue;
+    }
     const routes: RouteIR[] = [];
     const acme: boolean[] = [];
     for (const [pathIndex, path] of (rule.http?.paths ?? []).entries()) {
       const pathField = `${field}.http.paths[${pathIndex}]`;
       try {
-        const made = pathRoutes(host, path, pathField, canaryOf.get(canaryPathKey(host, path.pathType, path.path ?? '/')), t);
+        const made = pathRoutes(guard, path, pathField, canaryOf.get(canaryPathKey(host, path.pathType, path.path ?? '/')), t);
         routes.push(...made);
         acme.push(...made.map(() => (path.path ?? '').startsWith(acmePrefix)));
       } catch (error) {
