@@ -5,6 +5,7 @@ import type {
   ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
   RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
 } from './ir.ts';
+import { originRegex } from './cors-origin.ts';
 import { describePathMatch, pathMatchOf } from './path-match.ts';
 import { typeUrls } from './protos.ts';
 
@@ -244,7 +245,7 @@ function retryPolicy(retry: RetryIR): object {
 function originMatcher(origin: string): object {
   if (origin === '*') return { safe_regex: { regex: '.*' } };
   if (!origin.includes('*')) return { exact: origin };
-  return { safe_regex: { regex: `^${origin.split('*').map((part) => part.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('[^/]*')}$` } };
+  return { safe_regex: { regex: originRegex(origin) } };
 }
 
 function corsPolicy(cors: CorsIR): object {

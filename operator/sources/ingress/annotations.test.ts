@@ -322,6 +322,8 @@ describe('Ingress annotations', () => {
         ['cors-allow-origin', 'https://a.example.com:99999', ['"https://a.example.com:99999"', 'origins']],
         ['cors-allow-origin', 'https://a.example.com/path', ['origins']],
         ['cors-allow-origin', 'https://*.*.example.com', ['origins']],
+        // Envoy matches a wildcard origin with an expression; a long one passes Envoy's RE2 limit.
+        ['cors-allow-origin', `https://*.${'o'.repeat(120)}.com`, ['too long', 'RE2 instructions', 'origins']],
         ['cors-allow-methods', 'GET, P O S T', ['"P O S T"', 'methods']],
         ['cors-allow-headers', 'X-Ok, X:Bad', ['"X:Bad"', 'header names', 'RFC 7230 token']],
         ['cors-expose-headers', 'X-Ok, (bad)', ['"(bad)"', 'header names']],
@@ -404,6 +406,14 @@ describe('Ingress annotations', () => {
         ['[\\1]', 'backreference'],
         ['(?<n>a)\\k<n>', 'backreference'],
         ['x'.repeat(1025), 'longer than 1024'],
+        // JavaScript takes these; RE2 does not.
+        ['\\u0041', 'invalid escape sequence'],
+        ['\\cA', 'invalid escape sequence'],
+        ['a\\Z', 'invalid escape sequence'],
+        ['a{1001}', 'invalid repetition size'],
+        ['(a{100}){11}', 'invalid repetition size'],
+        // Searched as Envoy does it (.*(?:…).*), too large for Envoy's RE2 limit.
+        ['h'.repeat(120), 'RE2 instructions'],
       ];
       for (const [pattern, why] of cases) {
         expect(problemOf({ canary: 'true', 'canary-by-header': 'X-Canary', 'canary-by-header-pattern': pattern }, 'canary-by-header-pattern', why, 'RE2'), pattern).to.deep.equal({
@@ -412,8 +422,13 @@ describe('Ingress annotations', () => {
       }
     });
 
-    it('takes what only looks like lookaround or backreferences', () => {
-      for (const pattern of ['[(?=]x', '\\(?=x\\)', '[]?=]', 'a\\\\1']) {
+    it('refuses a cookie name too long for the expression Envoy matches cookies with', () => {
+      expect(problemOf({ canary: 'true', 'canary-by-cookie': 'k'.repeat(80) }, 'canary-by-cookie', 'too long', 'RE2 instructions')).to.deep.equal({ canary: { weightTotal: 100 } });
+      expect(settingsOf({ canary: 'true', 'canary-by-cookie': 'k'.repeat(60) }).canary?.cookie).to.equal('k'.repeat(60));
+    });
+
+    it('takes what only looks like lookaround or backreferences, and what RE2 has that JavaScript lacks', () => {
+      for (const pattern of ['[(?=]x', '\\(?=x\\)', '[]?=]', 'a\\\\1', '(?P<v>v[0-9])', '\\pL+', 'x\\Qa.b\\E']) {
         expect(settingsOf({ canary: 'true', 'canary-by-header': 'X-Canary', 'canary-by-header-pattern': pattern }).canary?.headerPattern, pattern).to.equal(pattern);
       }
     });

@@ -6,8 +6,9 @@
 // range or auth-* value closes the routes (`denied`). Semantics are ingress-nginx's (its
 // docs/user-guide/nginx-configuration/annotations.md and internal/ingress/annotations/*).
 import { isIPv4, isIPv6 } from 'node:net';
+import { originRegex } from '../../../xds/cors-origin.ts';
 import type { CorsIR } from '../../../xds/ir.ts';
-import { re2Problem } from '../re2.ts';
+import { re2Problem, regexProblem } from '../re2.ts';
 
 export const nginxPrefix = 'nginx.ingress.kubernetes.io/';
 export const porticoPrefix = 'ingress.portico.dev/';
@@ -249,9 +250,23 @@ function list<T>(entry: Parser<T>, what: string): Parser<T[]> {
 const headerValue: Parser<string> = (value) =>
   /^[\x20-\x7e]+$/.test(value) ? ok(value) : bad('must be printable ASCII (a header value)');
 
-const re2Pattern: Parser<string> = (value) => {
+/** The header match of canary-by-header-pattern: searched, as ingress-nginx does, where Envoy's expression must match the whole value. */
+export const canaryHeaderRegex = (pattern: string): string => `.*(?:${pattern}).*`;
+
+/** The cookie match of canary-by-cookie: `name=value` among the request's cookies. */
+export const canaryCookieRegex = (cookie: string, value: 'always' | 'never'): string => `(.*;\\s*)?${cookie.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}=${value}(;.*)?`;
+
+const headerPattern: Parser<string> = (value) => {
   const problem = re2Problem(value);
-  return problem ? bad(`${problem}; allowed: an RE2 regular expression`) : ok(value);
+  if (problem) return bad(`${problem}; allowed: an RE2 regular expression`);
+  const wrapped = regexProblem(canaryHeaderRegex(value));
+  return wrapped ? bad(`as Envoy searches header values with it, ${wrapped}; allowed: a smaller RE2 regular expression`) : ok(value);
+};
+
+const cookieName: Parser<string> = (value) => {
+  if (!tokenPattern.test(value)) return bad('must be a cookie name (an RFC 7230 token)');
+  const problem = regexProblem(canaryCookieRegex(value, 'always'));
+  return problem ? bad(`is too long for the cookie match Envoy makes of it, which ${problem}; allowed: a shorter cookie name (an RFC 7230 token)`) : ok(value);
 };
 
 // scheme://host[:port], the host maybe starting with one *. label (ingress-nginx's form; it
@@ -262,7 +277,10 @@ const origin: Parser<string> = (value) => {
   const lower = value.toLowerCase();
   const port = originPattern.exec(lower)?.[1];
   const valid = value === '*' || lower === 'null' || (originPattern.test(lower) && (port === undefined || (Number(port) >= 1 && Number(port) <= 65535)));
-  return valid ? ok(lower) : bad('is not an origin');
+  if (!valid) return bad('is not an origin');
+  // With a wildcard label, Envoy matches the origin with an expression, which has Envoy's limits.
+  const problem = lower !== '*' && lower.includes('*') ? regexProblem(originRegex(lower)) : undefined;
+  return problem ? bad(`is too long for the expression Envoy matches origins with, which ${problem}`) : ok(lower);
 };
 
 const originList: Parser<string[]> = (value) => {
@@ -406,8 +424,8 @@ const readers = {
   'canary-weight-total': integer(1, maxWeightTotal),
   'canary-by-header': token('a header name'),
   'canary-by-header-value': headerValue,
-  'canary-by-header-pattern': re2Pattern,
-  'canary-by-cookie': token('a cookie name'),
+  'canary-by-header-pattern': headerPattern,
+  'canary-by-cookie': cookieName,
   'auth-url': authUrl,
   'auth-method': authMethod,
   'auth-response-headers': list(token('a header name'), 'header names'),

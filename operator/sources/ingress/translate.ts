@@ -17,7 +17,7 @@ import { backendCluster } from '../backends.ts';
 import { captureGroups, re2Problem, regexProblem } from '../re2.ts';
 import type { Lookups } from '../lookups.ts';
 import { tlsSecret } from '../tls-secret.ts';
-import type { IngressCanary } from './annotations.ts';
+import { canaryCookieRegex, canaryHeaderRegex, type IngressCanary } from './annotations.ts';
 import type { RouteSettings } from './route-settings.ts';
 
 /** The source's name in origins: whose status writer hears of an Ingress's outcome. */
@@ -195,11 +195,11 @@ function pathRoutes(guard: HeaderMatchIR[], path: V1HTTPIngressPath, field: stri
   if (canary.header) {
     if (canary.headerValue) routes.push(route([{ name: canary.header, exact: canary.headerValue }], toCanary));
     // ingress-nginx searches the value with the pattern; Envoy's must match it whole.
-    else if (canary.headerPattern) routes.push(route([{ name: canary.header, regex: `.*(?:${canary.headerPattern}).*` }], toCanary));
+    else if (canary.headerPattern) routes.push(route([{ name: canary.header, regex: canaryHeaderRegex(canary.headerPattern) }], toCanary));
     else routes.push(route([{ name: canary.header, exact: 'always' }], toCanary), route([{ name: canary.header, exact: 'never' }], toPrimary));
   }
   if (canary.cookie) {
-    const cookie = (value: string) => [{ name: 'cookie', regex: `(.*;\\s*)?${escapeRegex(canary.cookie!)}=${value}(;.*)?` }];
+    const cookie = (value: 'always' | 'never') => [{ name: 'cookie', regex: canaryCookieRegex(canary.cookie!, value) }];
     routes.push(route(cookie('always'), toCanary), route(cookie('never'), toPrimary));
   }
   const weight = Math.min(canary.weight ?? 0, canary.weightTotal);
