@@ -91,8 +91,8 @@ describe('computeStatus', () => {
     ]);
     const pending = { spec: { type: 'LoadBalancer' }, status: {} };
     expect(computeStatus(installation, { deployment: settled, externalService: pending, problems: [], blocked: false }, now).addresses).to.equal(undefined);
-    const clusterIP = { spec: { type: 'ClusterIP', clusterIPs: ['10.0.0.5'] } };
-    expect(computeStatus(installation, { deployment: settled, externalService: clusterIP, problems: [], blocked: false }, now).addresses).to.deep.equal([{ type: 'IPAddress', value: '10.0.0.5' }]);
+    const clusterIP = { spec: { type: 'ClusterIP', clusterIPs: ['198.18.192.5'] } };
+    expect(computeStatus(installation, { deployment: settled, externalService: clusterIP, problems: [], blocked: false }, now).addresses).to.deep.equal([{ type: 'IPAddress', value: '198.18.192.5' }]);
   });
 });
 

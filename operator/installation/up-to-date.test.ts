@@ -3,7 +3,7 @@ import { containsDesired } from './up-to-date.ts';
 
 describe('containsDesired', () => {
   it('ignores fields the apiserver or other managers added', () => {
-    const live = { metadata: { name: 'a', uid: 'u', labels: { x: '1', extra: '2' } }, spec: { clusterIP: '10.0.0.1', ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }] } };
+    const live = { metadata: { name: 'a', uid: 'u', labels: { x: '1', extra: '2' } }, spec: { clusterIP: '198.18.192.1', ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }] } };
     const desired = { metadata: { name: 'a', labels: { x: '1' } }, spec: { ports: [{ port: 80, protocol: 'TCP' }] } };
     expect(containsDesired(live, desired)).to.equal(true);
   });
