@@ -29,38 +29,13 @@ import { snapshotOf } from '../../xds/encoder.ts';
 import { translate } from '../../xds/translate.ts';
 import { selfSignedCertificate, tlsSecretManifest, type KeyPair } from '../support/certificates.ts';
 import { envoyBinary, staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
-import { seededRandom, type Random } from '../support/random.ts';
+import { fuzzSettings, sample } from '../support/fuzz.ts';
+import type { Random } from '../support/random.ts';
 
-function envInteger(name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name}=${text}: expected an integer from 0 to ${max}`);
-  return value;
-}
-
-const seed = envInteger('PORTICO_FUZZ_SEED', 0x1a9e55ed, 0xffffffff);
-const rounds = envInteger('PORTICO_FUZZ_ROUNDS', 150);
-const onlyRound = process.env.PORTICO_FUZZ_ROUND ? envInteger('PORTICO_FUZZ_ROUND', 0) : undefined;
-const seedText = `0x${seed.toString(16)}`;
+const { rounds, onlyRound, seedText, roundRandom } = fuzzSettings(0x1a9e55ed, 150);
 // Two Envoy validations at a time: the machine is small and shared.
 const parallel = 2;
 const clusterDomain = 'cluster.local';
-
-/** Each round its own stream, so that any round replays alone. */
-function roundRandom(round: number): Random {
-  return seededRandom(seed ^ Math.imul(round + 1, 0x9e3779b9));
-}
-
-/** `count` distinct items, in random order. */
-function sample<T>(r: Random, items: readonly T[], count: number): T[] {
-  const pool = [...items];
-  for (let i = 0; i < Math.min(count, pool.length); i++) {
-    const j = i + r.int(pool.length - i);
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return pool.slice(0, count);
-}
 
 const long = (length: number, c = 'a') => c.repeat(length);
 
