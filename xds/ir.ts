@@ -14,6 +14,8 @@ export interface HttpOptionsIR {
   useRemoteAddress?: boolean;
   /** Pass the upstream's Server header through instead of Envoy's own. */
   serverHeaderPassThrough?: boolean;
+  /** Match virtual hosts by the Host header without its port (the Gateway API's hostnames have none). */
+  stripHostPort?: boolean;
   /** Access log to stdout; `format` is an Envoy format string, else Envoy's default. */
   accessLog?: { format?: string };
   /** Check every request with an external authorization service first. */
@@ -104,6 +106,23 @@ export interface WeightedClusterIR {
   weight: number;
   /** Request headers set (replacing what the client sent) on the requests of this split. */
   setHeaders?: Record<string, string>;
+  /** Headers of this split's requests and responses changed (the Gateway API's backendRef filters). */
+  requestHeaderModifiers?: HeaderModifiersIR;
+  responseHeaderModifiers?: HeaderModifiersIR;
+}
+
+/** Headers changed on the way: `set` replaces, `add` appends to what is there, `remove` drops (names case-insensitive). */
+export interface HeaderModifiersIR {
+  set?: Array<{ name: string; value: string }>;
+  add?: Array<{ name: string; value: string }>;
+  remove?: string[];
+}
+
+/** A copy of each request (a share of them) sent to another cluster too; its answer is dropped. */
+export interface MirrorIR {
+  cluster: string;
+  /** Percent of requests mirrored, 0 to 100 (fractions allowed); every request when absent. */
+  percent?: number;
 }
 
 /** Send the request upstream, to one cluster or split by weight. */
@@ -120,6 +139,7 @@ export interface ForwardIR {
   /** Rewrites the path upstream: the part the route's prefix matched, the whole path, or by a regular expression. */
   pathRewrite?: PathRewriteIR;
   retry?: RetryIR;
+  mirrors?: MirrorIR[];
 }
 
 /**
@@ -223,6 +243,10 @@ export interface RouteCommonIR {
   maxRequestBytes?: number;
   /** Check each request of the route with this service too. */
   authorization?: RouteAuthorizationIR;
+  /** Request headers changed before the request goes upstream (the Gateway API's RequestHeaderModifier). */
+  requestHeaderModifiers?: HeaderModifiersIR;
+  /** Response headers changed before the answer goes to the client (ResponseHeaderModifier). */
+  responseHeaderModifiers?: HeaderModifiersIR;
 }
 
 export interface EndpointIR {

@@ -1,6 +1,6 @@
 // A route's path match read back from the IR, for what compares or describes routes: the
 // translation to Envoy, the graph's claims and its ordering of shared hosts, the picture.
-import type { PathMatchIR } from './ir.ts';
+import type { PathMatchIR, RouteIR } from './ir.ts';
 
 export type PathMatchKind = 'prefix' | 'segmentPrefix' | 'exact' | 'regex';
 
@@ -30,4 +30,17 @@ export function bySpecificity(a: PathMatchIR, b: PathMatchIR): number {
 export function describePathMatch(match: PathMatchIR): string {
   const { kind, value } = pathMatchOf(match);
   return kind === 'exact' ? `= ${value}` : kind === 'regex' ? `~ ${value}` : kind === 'segmentPrefix' ? `${value} (segments)` : value;
+}
+
+/**
+ * The Gateway API's precedence of routes merged on one host (HTTPRoute's spec.rules): the path
+ * first (exact, then prefixes and regular expressions by length), then a method match, then
+ * more header matches, then more query matches. Negative when `a` goes first; 0 keeps the
+ * given order, which holds the rest of the rule: the older route, then rule order.
+ */
+export function byGatewayPrecedence(a: RouteIR, b: RouteIR): number {
+  return bySpecificity(a, b)
+    || Number(b.method !== undefined) - Number(a.method !== undefined)
+    || (b.headers?.length ?? 0) - (a.headers?.length ?? 0)
+    || (b.query?.length ?? 0) - (a.query?.length ?? 0);
 }

@@ -2,7 +2,7 @@
 // makes snapshots of them.
 import { isIP } from 'node:net';
 import type {
-  ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HttpOptionsIR, ListenerIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
+  ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HeaderModifiersIR, HttpOptionsIR, ListenerIR, MirrorIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
   RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
 } from './ir.ts';
 import { originRegex } from './cors-origin.ts';
@@ -34,6 +34,7 @@ function connectionManager(listener: ListenerIR, routeAuthorizations: RouteAutho
     ...(http.trustedHops ? { xff_num_trusted_hops: http.trustedHops } : {}),
     ...(http.useRemoteAddress ? { use_remote_address: { value: true } } : {}),
     ...(http.serverHeaderPassThrough ? { server_header_transformation: 'PASS_THROUGH' } : {}),
+    ...(http.stripHostPort ? { strip_any_host_port: true } : {}),
     ...(http.accessLog
       ? {
           access_log: [{
@@ -171,12 +172,27 @@ function replacingHeaders(headers: Record<string, string>): object[] {
   return Object.entries(headers)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     // Envoy reads header values as format strings: %% keeps a % literal, as the IR means it.
-    .map(([key, value]) => ({ header: { key, value: value.replaceAll('%', '%%') }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
+    .map(([key, value]) => ({ header: { key, value: literal(value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' }));
 }
 
-/** Request headers that replace what the client sent. */
-function setHeaders(headers: Record<string, string> | undefined): object {
-  return headers && Object.keys(headers).length ? { request_headers_to_add: replacingHeaders(headers) } : {};
+
+/** A header value as Envoy reads it: a format string, where %% keeps a % literal. */
+const literal = (value: string) => value.replaceAll('%', '%%');
+
+/**
+ * Request or response header changes: `replacing` (the IR's setHeaders) and the modifiers' set
+ * overwrite, add appends, remove drops.
+ */
+function headerChanges(direction: 'request' | 'response', modifiers: HeaderModifiersIR | undefined, replacing?: Record<string, string>): object {
+  const toAdd = [
+    ...(replacing && Object.keys(replacing).length ? replacingHeaders(replacing) : []),
+    ...(modifiers?.set ?? []).map(({ name, value }) => ({ header: { key: name, value: literal(value) }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' })),
+    ...(modifiers?.add ?? []).map(({ name, value }) => ({ header: { key: name, value: literal(value) }, append_action: 'APPEND_IF_EXISTS_OR_ADD' })),
+  ];
+  return {
+    ...(toAdd.length ? { [`${direction}_headers_to_add`]: toAdd } : {}),
+    ...(modifiers?.remove?.length ? { [`${direction}_headers_to_remove`]: modifiers.remove } : {}),
+  };
 }
 
 /** exact, else regex, else presence: as a header match, or a query parameter match. */
@@ -294,7 +310,22 @@ function routeFilterConfigs(route: RouteIR): object {
 }
 
 function weightedCluster(split: WeightedClusterIR): object {
-  return { name: split.cluster, weight: { value: split.weight }, ...setHeaders(split.setHeaders) };
+  return { name: split.cluster, weight: { value: split.weight }, ...headerChanges('request', split.requestHeaderModifiers, split.setHeaders), ...headerChanges('response', split.responseHeaderModifiers) };
+}
+
+/** Whether a split changes anything of its own, so that it needs weighted_clusters even alone. */
+const splitHasChanges = (split: WeightedClusterIR) => split.setHeaders !== undefined || split.requestHeaderModifiers !== undefined || split.responseHeaderModifiers !== undefined;
+
+function mirrorPolicies(mirrors: MirrorIR[] | undefined): object {
+  if (!mirrors?.length) return {};
+  return {
+    request_mirror_policies: mirrors.map((mirror) => ({
+      cluster: mirror.cluster,
+      ...(mirror.percent === undefined || mirror.percent >= 100
+        ? {}
+        : { runtime_fraction: { default_value: { numerator: Math.round(mirror.percent * 10_000), denominator: 'MILLION' } } }),
+    })),
+  };
 }
 
 function routeResource(route: RouteIR): object {
@@ -304,20 +335,20 @@ function routeResource(route: RouteIR): object {
     ...(headers.length ? { headers: headers.map(headerMatcher) } : {}),
     ...(route.query?.length ? { query_parameters: route.query.map(headerMatcher) } : {}),
   };
-  const named = { ...(route.name === undefined ? {} : { name: route.name }), ...routeFilterConfigs(route) };
+  const named = { ...(route.name === undefined ? {} : { name: route.name }), ...routeFilterConfigs(route), ...headerChanges('response', route.responseHeaderModifiers) };
   if (route.redirect) return { ...named, match, redirect: redirectAction(route.redirect) };
   if (route.direct) {
     return {
       ...named,
       match,
       direct_response: { status: route.direct.status, ...(route.direct.body === undefined ? {} : { body: { inline_string: route.direct.body } }) },
-      ...(route.direct.responseHeaders ? { response_headers_to_add: replacingHeaders(route.direct.responseHeaders) } : {}),
+      ...(route.direct.responseHeaders ? { response_headers_to_add: [...replacingHeaders(route.direct.responseHeaders), ...((headerChanges('response', route.responseHeaderModifiers) as { response_headers_to_add?: object[] }).response_headers_to_add ?? [])] } : {}),
     };
   }
   const forward = route.forward;
   if (!forward) throw new Error(`route ${route.name ?? describePathMatch(route)} has no action`);
   const [only] = forward.clusters;
-  const target = forward.clusters.length === 1 && only && !only.setHeaders ? { cluster: only.cluster } : { weighted_clusters: { clusters: forward.clusters.map(weightedCluster) } };
+  const target = forward.clusters.length === 1 && only && !splitHasChanges(only) ? { cluster: only.cluster } : { weighted_clusters: { clusters: forward.clusters.map(weightedCluster) } };
   return {
     ...named,
     match,
@@ -329,8 +360,9 @@ function routeResource(route: RouteIR): object {
       ...(forward.hostRewrite === undefined ? {} : { host_rewrite_literal: forward.hostRewrite }),
       ...pathRewrite(forward.pathRewrite, route),
       ...(forward.retry ? { retry_policy: retryPolicy(forward.retry) } : {}),
+      ...mirrorPolicies(forward.mirrors),
     },
-    ...setHeaders(forward.setHeaders),
+    ...headerChanges('request', route.requestHeaderModifiers, forward.setHeaders),
   };
 }
 

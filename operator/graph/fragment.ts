@@ -13,8 +13,10 @@ export interface HostClaim {
   /**
    * `whole`: the object owns every domain of the host alone (a KIngress). `paths`: objects of
    * one kind share a host, each owning the paths of its routes (Ingress rules of one host).
+   * `merged`: objects share the host and claim nothing; their routes are merged in the Gateway
+   * API's precedence, the older object's first among equals (HTTPRoutes of one hostname).
    */
-  mode: 'whole' | 'paths';
+  mode: 'whole' | 'paths' | 'merged';
   /** The field of the object that names the host, for messages ("spec.rules[1]"). */
   field: string;
 }

@@ -29,8 +29,8 @@ export class Graphs {
   private readonly graphs = new Map<string, InstallationGraph>();
   /** Read name → installations whose graph read it. */
   private readonly readers = new Map<string, Set<string>>();
-  /** Origin key → the installation whose last build holds it. */
-  private readonly holders = new Map<string, string>();
+  /** Origin key → the graphs whose last build holds it (one, but for a route attached to several Gateways). */
+  private readonly holders = new Map<string, Set<string>>();
   /** Installation → snapshot version → origin key → the object's version it serves. */
   private readonly ledger = new Map<string, Map<string, Map<string, string>>>();
 
@@ -49,8 +49,8 @@ export class Graphs {
     }
     for (const read of readsRemoved) this.dropReader(read, installation);
     for (const origin of changed) {
-      if (graph.fragmentOf(origin.key)) this.holders.set(origin.key, installation);
-      else if (this.holders.get(origin.key) === installation) this.holders.delete(origin.key);
+      if (graph.fragmentOf(origin.key)) this.addHolder(origin.key, installation);
+      else this.dropHolder(origin.key, installation);
     }
     return { ir: graph.resources(), changed };
   }
@@ -62,12 +62,24 @@ export class Graphs {
     const held: Origin[] = [];
     for (const { fragment } of graph.objects()) {
       held.push(fragment.origin);
-      if (this.holders.get(fragment.origin.key) === installation) this.holders.delete(fragment.origin.key);
+      this.dropHolder(fragment.origin.key, installation);
     }
     for (const read of graph.reads()) this.dropReader(read, installation);
     this.graphs.delete(installation);
     this.ledger.delete(installation);
     return held;
+  }
+
+  private addHolder(originKey: string, installation: string): void {
+    const set = this.holders.get(originKey) ?? new Set<string>();
+    set.add(installation);
+    this.holders.set(originKey, set);
+  }
+
+  private dropHolder(originKey: string, installation: string): void {
+    const set = this.holders.get(originKey);
+    set?.delete(installation);
+    if (set?.size === 0) this.holders.delete(originKey);
   }
 
   private dropReader(read: string, installation: string): void {
@@ -81,12 +93,11 @@ export class Graphs {
   }
 
   holdersOf(originKey: string): string[] {
-    const holder = this.holders.get(originKey);
-    return holder === undefined ? [] : [holder];
+    return [...(this.holders.get(originKey) ?? [])];
   }
 
-  stateOf(originKey: string): ObjectState | undefined {
-    const installation = this.holders.get(originKey);
+  /** The object's state in the graph that holds it (`installation`'s, when several do). */
+  stateOf(originKey: string, installation = this.holders.get(originKey)?.values().next().value): ObjectState | undefined {
     const graph = installation === undefined ? undefined : this.graphs.get(installation);
     const fragment = graph?.fragmentOf(originKey);
     const outcome = graph?.outcomeOf(originKey);

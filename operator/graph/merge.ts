@@ -12,7 +12,7 @@
 // shares claims with, as far as their being served changes. Only the route tables, clusters,
 // secrets and chains that served objects changed are put together again.
 import type { ClusterIR, GatewayIR, ListenerIR, RouteConfigIR, RouteIR, SecretIR, TlsChainIR, VirtualHostIR } from '../../xds/ir.ts';
-import { bySpecificity, describePathMatch, pathMatchOf } from '../../xds/path-match.ts';
+import { byGatewayPrecedence, bySpecificity, describePathMatch, pathMatchOf } from '../../xds/path-match.ts';
 import { byAge } from '../kube/age.ts';
 import type { Fragment, HostClaim } from './fragment.ts';
 import type { InstallationPart } from './installation.ts';
@@ -74,6 +74,8 @@ function claims(fragment: Fragment): { claims: Claim[]; selfConflict?: Outcome }
   };
   for (const { listener, field } of fragment.listeners) add({ key: `port\0${listener.address}\0${listener.port}`, what: `port ${listener.port}`, field, kind: 'port' });
   for (const { table, host, mode, field } of fragment.hosts) {
+    // Merged hosts are shared without claims: the Gateway API's precedence orders their routes.
+    if (mode === 'merged') continue;
     for (const domain of host.domains) add({ key: `host\0${table}\0${domain}`, what: `host "${domain}"`, field, kind: 'host', mode });
     if (mode === 'paths') {
       for (const route of host.routes) add({ key: `path\0${table}\0${host.domains[0] ?? ''}\0${matchKey(route)}`, what: `path "${describePathMatch(route)}" of host "${host.domains[0] ?? ''}"`, field, kind: 'path' });
@@ -358,7 +360,7 @@ export class InstallationGraph {
     const sources = this.tableHosts.get(table);
     if (!sources) return [];
     const hosts: VirtualHostIR[] = [];
-    const shared = new Map<string, { host: VirtualHostIR; routes: RouteIR[] }>();
+    const shared = new Map<string, { host: VirtualHostIR; routes: RouteIR[]; mode: HostClaim['mode'] }>();
     const keys = sources.size > 1 && this.hasSharedHosts(table) ? this.olderFirst(sources.keys()) : sources.keys();
     for (const key of keys) {
       const entry = this.entries.get(key);
@@ -368,22 +370,22 @@ export class InstallationGraph {
           hosts.push(claim.host);
           continue;
         }
-        const domain = claim.host.domains[0] ?? '';
+        const domain = `${claim.mode}\0${claim.host.domains[0] ?? ''}`;
         const merged = shared.get(domain);
         if (merged) merged.routes.push(...claim.host.routes);
-        else shared.set(domain, { host: claim.host, routes: [...claim.host.routes] });
+        else shared.set(domain, { host: claim.host, routes: [...claim.host.routes], mode: claim.mode });
       }
     }
-    for (const { host, routes } of shared.values()) {
+    for (const { host, routes, mode } of shared.values()) {
       // Exact paths, then longest prefixes, across objects; the sort is stable, so older objects' routes lead among equals.
-      hosts.push({ ...host, routes: [...routes].sort(bySpecificity) });
+      hosts.push({ ...host, routes: [...routes].sort(mode === 'merged' ? byGatewayPrecedence : bySpecificity) });
     }
     return hosts.sort(byName);
   }
 
   private hasSharedHosts(table: string): boolean {
     for (const key of this.tableHosts.get(table)?.keys() ?? []) {
-      if (this.entries.get(key)?.fragment.hosts.some((claim) => claim.table === table && claim.mode === 'paths')) return true;
+      if (this.entries.get(key)?.fragment.hosts.some((claim) => claim.table === table && claim.mode !== 'whole')) return true;
     }
     return false;
   }
