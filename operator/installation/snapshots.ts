@@ -14,6 +14,7 @@ import type { ResourceInformer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import type { ClusterLookups } from '../sources/lookups.ts';
 import type { Source } from '../sources/source.ts';
+import type { FleetSource } from '../sources/gateway-api/source.ts';
 
 export interface SnapshotController {
   controller: Controller;
@@ -25,7 +26,9 @@ export interface SnapshotSources {
   sources: readonly Source[];
   graphs: Graphs;
   lookups: ClusterLookups;
-  /** Called after an installation's snapshot is built, with the objects whose state it changed (or all it had, when the installation is gone). */
+  /** Fleets of their own (a Gateway's), each with its graph and snapshots, rendered from an installation's settings. */
+  fleets?: FleetSource & { fleetsOf(installation: string, installations: readonly GatewayInstallation[]): string[] };
+  /** Called after an installation's (or fleet's) snapshot is built, with the objects whose state it changed (or all it had, when it is gone). */
   onBuilt?: (installation: string, changed: Origin[]) => void;
 }
 
@@ -33,14 +36,32 @@ export function registerSnapshotController(
   manager: Manager,
   installations: ResourceInformer<GatewayInstallation>,
   cache: SnapshotCache,
-  { sources, graphs, lookups, onBuilt }: SnapshotSources,
+  { sources, graphs, lookups, fleets, onBuilt }: SnapshotSources,
   log: Logger,
 ): SnapshotController {
   // One encoder for every installation: what a build hands back unchanged is not encoded again.
   const encoder = new SnapshotEncoder();
   /** The installation's part, kept while the installation object is the same: its graph then skips it. */
   const parts = new Map<string, { installation: GatewayInstallation; reads: string; part: InstallationPart }>();
+  const publishFleet = (key: string) => {
+    const built = fleets?.build(key, installations.list());
+    if (!built) {
+      const held = graphs.remove(key);
+      cache.delete(key);
+      onBuilt?.(key, held);
+      return;
+    }
+    const { ir, changed } = graphs.build(key, built.part, built.fragments);
+    const snapshot = encoder.snapshotOf(ir);
+    if (cache.set(key, snapshot)) log.info({ fleet: key, version: snapshot.version }, 'new xDS snapshot');
+    graphs.published(key, snapshot.version);
+    onBuilt?.(key, changed);
+  };
   const publish = (name: string) => {
+    if (fleets?.owns(name)) {
+      publishFleet(name);
+      return;
+    }
     const installation = installations.get(name);
     if (!installation || installation.metadata?.deletionTimestamp) {
       const held = graphs.remove(name);
@@ -63,14 +84,16 @@ export function registerSnapshotController(
     graphs.published(name, snapshot.version);
     onBuilt?.(name, changed);
   };
-  const names = () => installations.list().map((installation) => installation.metadata?.name ?? '');
+  const names = () => [...installations.list().map((installation) => installation.metadata?.name ?? ''), ...(fleets?.keys(installations.list()) ?? [])];
   const context = { holdersOf: (key: string) => graphs.holdersOf(key), installations: () => installations.list() };
   const controller = new Controller(
     {
       name: 'xds-snapshots',
       watches: [
-        // Installations contend for classes: a change to one may hand objects to another.
-        watching(installations, names),
+        // Installations contend for classes: a change to one may hand objects to another. Its
+        // Gateways' fleets take its settings.
+        watching(installations, (installation) => [...names(), ...(fleets?.fleetsOf(installation.metadata?.name ?? '', installations.list()) ?? [])]),
+        ...(fleets ? fleets.watches({ ...context, readersOf: (read: string) => graphs.readersOf(read) }) : []),
         ...lookups.watches((read) => graphs.readersOf(read)),
         ...sources.flatMap((source) => source.watches(context)),
       ],

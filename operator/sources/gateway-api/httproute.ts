@@ -1,0 +1,330 @@
+// An HTTPRoute → its fragment in one Gateway's graph: for each listener it attaches to, a host
+// per hostname on the listener port's table (merged with other routes' in the Gateway API's
+// precedence), each rule's matches as routes, its filters, its backends as clusters; and the
+// route's status for each parentRef naming the Gateway. Pure: objects and lookups in, data out.
+import type { Fragment, HostClaim, Note } from '../../graph/fragment.ts';
+import { originOf, type Origin } from '../../graph/origin.ts';
+import { durationSeconds } from '../../api/duration.ts';
+import type { ClusterIR, CorsIR, ForwardIR, HeaderMatchIR, HeaderModifiersIR, MirrorIR, PathMatchIR, RedirectIR, RouteIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import { backendCluster } from '../backends.ts';
+import { regexProblem } from '../re2.ts';
+import { attach, namesGateway } from './attach.ts';
+import type { ResolvedListener } from './listeners.ts';
+import { referencePermitted, type GatewayLookups } from './lookups.ts';
+import { gatewayGroup, type BackendObjectReference, type Gateway, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference } from './types.ts';
+
+export const gatewayApiSourceName = 'gateway-api';
+
+export function httpRouteOrigin(route: HTTPRoute): Origin {
+  return originOf(gatewayApiSourceName, 'HTTPRoute', route);
+}
+
+export interface RouteCondition {
+  type: 'Accepted' | 'ResolvedRefs';
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+/** The route's status under one parentRef that names this Gateway. */
+export interface ParentOutcome {
+  parentRef: ParentReference;
+  conditions: RouteCondition[];
+}
+
+export interface RouteTranslation {
+  fragment: Omit<Fragment, 'reads'>;
+  parents: ParentOutcome[];
+  /** The indexes of the Gateway's listeners the route is attached to. */
+  attachedTo: number[];
+}
+
+/** The first problem with a backend reference, as ResolvedRefs names it. */
+interface RefProblem {
+  reason: 'BackendNotFound' | 'RefNotPermitted' | 'InvalidKind' | 'UnsupportedValue' | 'UnsupportedProtocol';
+  message: string;
+}
+
+/** What the rules of a route resolve to: Envoy routes per match, clusters, and the first reference problem. */
+interface RulesResult {
+  routes: RouteIR[];
+  clusters: ClusterIR[];
+  problem?: RefProblem;
+  notes: Note[];
+}
+
+const internalError: RouteIR['direct'] = { status: 500 };
+
+function headerModifiers(filter: HTTPHeaderFilter | undefined): HeaderModifiersIR | undefined {
+  if (!filter) return undefined;
+  const modifiers: HeaderModifiersIR = {
+    ...(filter.set?.length ? { set: filter.set.map(({ name, value }) => ({ name, value })) } : {}),
+    ...(filter.add?.length ? { add: filter.add.map(({ name, value }) => ({ name, value })) } : {}),
+    ...(filter.remove?.length ? { remove: [...filter.remove] } : {}),
+  };
+  return Object.keys(modifiers).length ? modifiers : undefined;
+}
+
+function pathMatch(match: HTTPRouteMatch, field: string): PathMatchIR | { problem: string } {
+  const type = match.path?.type ?? 'PathPrefix';
+  const value = match.path?.value ?? '/';
+  if (type === 'Exact') return { exact: value };
+  if (type === 'PathPrefix') return value === '/' ? { prefix: '/' } : { segmentPrefix: value };
+  const problem = regexProblem(value);
+  return problem ? { problem: `${field}.path.value: ${problem}` } : { regex: value };
+}
+
+/** Header or query matches; of several with one name, the first counts (names of headers are case-insensitive). */
+function valueMatches(matches: HTTPRouteMatch['headers'], field: string, caseInsensitive: boolean): HeaderMatchIR[] | { problem: string } {
+  const seen = new Set<string>();
+  const result: HeaderMatchIR[] = [];
+  for (const [index, match] of (matches ?? []).entries()) {
+    const key = caseInsensitive ? match.name.toLowerCase() : match.name;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (match.type === 'RegularExpression') {
+      const problem = regexProblem(match.value);
+      if (problem) return { problem: `${field}[${index}].value: ${problem}` };
+      result.push({ name: match.name, regex: match.value });
+    } else {
+      result.push({ name: match.name, exact: match.value });
+    }
+  }
+  return result;
+}
+
+/** A backend reference → its cluster, or why it resolves to nothing. */
+function resolveBackend(reference: BackendObjectReference, route: HTTPRoute, field: string, lookups: GatewayLookups): { cluster: ClusterIR } | { problem: RefProblem } {
+  const namespace = route.metadata?.namespace ?? '';
+  const group = reference.group ?? '';
+  const kind = reference.kind ?? 'Service';
+  if (group !== '' || kind !== 'Service') return { problem: { reason: 'InvalidKind', message: `${field}: ${group}/${kind} is not a backend kind Portico serves; allowed: Service (group "")` } };
+  const targetNamespace = reference.namespace ?? namespace;
+  if (!referencePermitted(lookups, { from: { group: gatewayGroup, kind: 'HTTPRoute', namespace }, to: { group: '', kind: 'Service', namespace: targetNamespace, name: reference.name } })) {
+    return { problem: { reason: 'RefNotPermitted', message: `${field} names Service ${targetNamespace}/${reference.name} in another namespace, and no ReferenceGrant there permits it` } };
+  }
+  if (reference.port === undefined) return { problem: { reason: 'UnsupportedValue', message: `${field}.port is required for a Service` } };
+  if (!lookups.service(targetNamespace, reference.name)) return { problem: { reason: 'BackendNotFound', message: `${field}: Service ${targetNamespace}/${reference.name} does not exist` } };
+  const result = backendCluster({ namespace: targetNamespace, name: reference.name, port: reference.port }, true, lookups);
+  if ('problem' in result) return { problem: { reason: 'BackendNotFound', message: `${field}: ${result.problem}` } };
+  return { cluster: result.cluster };
+}
+
+function cors(filter: HTTPRouteFilter): CorsIR | undefined {
+  const settings = (filter as { cors?: { allowOrigins?: string[]; allowMethods?: string[]; allowHeaders?: string[]; exposeHeaders?: string[]; allowCredentials?: boolean; maxAge?: number } }).cors;
+  if (!settings) return undefined;
+  return {
+    allowOrigins: settings.allowOrigins ?? [],
+    ...(settings.allowMethods?.length ? { allowMethods: settings.allowMethods } : {}),
+    ...(settings.allowHeaders?.length ? { allowHeaders: settings.allowHeaders } : {}),
+    ...(settings.exposeHeaders?.length ? { exposeHeaders: settings.exposeHeaders } : {}),
+    ...(settings.allowCredentials === undefined ? {} : { allowCredentials: settings.allowCredentials }),
+    ...(settings.maxAge === undefined ? {} : { maxAgeSeconds: settings.maxAge }),
+  };
+}
+
+/** What a rule's filters make of its routes: route-level changes, a redirect, a rewrite, mirrors. */
+interface RuleFilters {
+  common: Partial<Pick<RouteIR, 'requestHeaderModifiers' | 'responseHeaderModifiers' | 'cors'>>;
+  redirect?: RedirectIR;
+  rewrite?: Pick<ForwardIR, 'hostRewrite' | 'pathRewrite'>;
+  mirrors: MirrorIR[];
+  problem?: RefProblem;
+}
+
+function ruleFilters(filters: readonly HTTPRouteFilter[], route: HTTPRoute, field: string, lookups: GatewayLookups, clusters: ClusterIR[]): RuleFilters {
+  const result: RuleFilters = { common: {}, mirrors: [] };
+  for (const [index, filter] of filters.entries()) {
+    const where = `${field}.filters[${index}]`;
+    switch (filter.type) {
+      case 'RequestHeaderModifier': {
+        const modifiers = headerModifiers(filter.requestHeaderModifier);
+        if (modifiers) result.common.requestHeaderModifiers = modifiers;
+        break;
+      }
+      case 'ResponseHeaderModifier': {
+        const modifiers = headerModifiers(filter.responseHeaderModifier);
+        if (modifiers) result.common.responseHeaderModifiers = modifiers;
+        break;
+      }
+      case 'RequestRedirect': {
+        const redirect = filter.requestRedirect ?? {};
+        const path = redirect.path;
+        result.redirect = {
+          ...(redirect.scheme === 'http' || redirect.scheme === 'https' ? { scheme: redirect.scheme } : {}),
+          ...(redirect.hostname ? { host: redirect.hostname } : {}),
+          ...(redirect.port ? { port: redirect.port } : {}),
+          ...(path?.type === 'ReplaceFullPath' ? { path: { full: path.replaceFullPath ?? '/' } } : path?.type === 'ReplacePrefixMatch' ? { path: { prefix: path.replacePrefixMatch ?? '/' } } : {}),
+          status: redirect.statusCode === 301 ? 301 : 302,
+        };
+        break;
+      }
+      case 'URLRewrite': {
+        const rewrite = filter.urlRewrite ?? {};
+        const path = rewrite.path;
+        result.rewrite = {
+          ...(rewrite.hostname ? { hostRewrite: rewrite.hostname } : {}),
+          ...(path?.type === 'ReplaceFullPath' ? { pathRewrite: { full: path.replaceFullPath ?? '/' } } : path?.type === 'ReplacePrefixMatch' ? { pathRewrite: { prefix: path.replacePrefixMatch ?? '/' } } : {}),
+        };
+        break;
+      }
+      case 'RequestMirror': {
+        const mirror = filter.requestMirror;
+        if (!mirror) break;
+        const resolved = resolveBackend(mirror.backendRef, route, `${where}.requestMirror.backendRef`, lookups);
+        if ('problem' in resolved) {
+          result.problem ??= resolved.problem;
+          break;
+        }
+        clusters.push(resolved.cluster);
+        const percent = mirror.percent ?? (mirror.fraction ? (100 * mirror.fraction.numerator) / (mirror.fraction.denominator ?? 100) : undefined);
+        result.mirrors.push({ cluster: resolved.cluster.name, ...(percent === undefined ? {} : { percent }) });
+        break;
+      }
+      case 'CORS': {
+        const policy = cors(filter);
+        if (policy) result.common.cors = policy;
+        break;
+      }
+      default:
+        result.problem ??= { reason: 'UnsupportedValue', message: `${where}.type: ${filter.type} is not served; allowed: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS` };
+    }
+  }
+  return result;
+}
+
+function ruleSplits(rule: HTTPRouteRule, route: HTTPRoute, field: string, lookups: GatewayLookups, clusters: ClusterIR[]): { splits: WeightedClusterIR[]; invalidWeight: number; problem?: RefProblem } {
+  const splits: WeightedClusterIR[] = [];
+  let invalidWeight = 0;
+  let problem: RefProblem | undefined;
+  for (const [index, backend] of (rule.backendRefs ?? []).entries()) {
+    const weight = backend.weight ?? 1;
+    const where = `${field}.backendRefs[${index}]`;
+    const resolved = resolveBackend(backend, route, where, lookups);
+    if ('problem' in resolved) {
+      problem ??= resolved.problem;
+      invalidWeight += weight;
+      continue;
+    }
+    if (weight === 0) continue;
+    clusters.push(resolved.cluster);
+    const filters = backendFilters(backend);
+    splits.push({ cluster: resolved.cluster.name, weight, ...filters });
+  }
+  return { splits, invalidWeight, ...(problem ? { problem } : {}) };
+}
+
+function backendFilters(backend: HTTPBackendRef): Pick<WeightedClusterIR, 'requestHeaderModifiers' | 'responseHeaderModifiers'> {
+  const request = headerModifiers(backend.filters?.find((filter) => filter.type === 'RequestHeaderModifier')?.requestHeaderModifier);
+  const response = headerModifiers(backend.filters?.find((filter) => filter.type === 'ResponseHeaderModifier')?.responseHeaderModifier);
+  return { ...(request ? { requestHeaderModifiers: request } : {}), ...(response ? { responseHeaderModifiers: response } : {}) };
+}
+
+function rules(route: HTTPRoute, lookups: GatewayLookups): RulesResult {
+  const routes: RouteIR[] = [];
+  const clusters: ClusterIR[] = [];
+  const notes: Note[] = [];
+  let problem: RefProblem | undefined;
+  const routeName = `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
+  for (const [ruleIndex, rule] of (route.spec.rules ?? []).entries()) {
+    const field = `spec.rules[${ruleIndex}]`;
+    const filters = ruleFilters(rule.filters ?? [], route, field, lookups, clusters);
+    const { splits, invalidWeight, problem: backendProblem } = ruleSplits(rule, route, field, lookups, clusters);
+    problem ??= filters.problem ?? backendProblem;
+    let action: Pick<RouteIR, 'forward' | 'redirect' | 'direct'>;
+    if (filters.problem) action = { direct: internalError };
+    else if (filters.redirect) action = { redirect: filters.redirect };
+    else if (!splits.length) action = { direct: internalError };
+    else {
+      const timeouts = rule.timeouts;
+      const forward: ForwardIR = {
+        // Requests that would go to an invalid backend get 500: Envoy has no such split, so the
+        // valid ones keep their share and the invalid share is noted.
+        clusters: splits,
+        ...filters.rewrite,
+        ...(timeouts?.request ? { timeoutSeconds: durationSeconds(timeouts.request) } : {}),
+        ...(timeouts?.backendRequest ? { retry: { attempts: 0, perTryTimeoutSeconds: durationSeconds(timeouts.backendRequest) } } : {}),
+        ...(filters.mirrors.length ? { mirrors: filters.mirrors } : {}),
+      };
+      if (invalidWeight > 0) notes.push({ reason: backendProblem?.reason ?? 'BackendNotFound', message: `${field}: the share of invalid backends is served by the valid ones` });
+      action = { forward };
+    }
+    const matches = rule.matches?.length ? rule.matches : [{}];
+    for (const [matchIndex, match] of matches.entries()) {
+      const where = `${field}.matches[${matchIndex}]`;
+      const path = pathMatch(match, where);
+      const headers = valueMatches(match.headers, `${where}.headers`, true);
+      const query = valueMatches(match.queryParams, `${where}.queryParams`, false);
+      const invalid = 'problem' in path ? path.problem : 'problem' in headers ? headers.problem : 'problem' in query ? query.problem : undefined;
+      if (invalid !== undefined || 'problem' in path || 'problem' in headers || 'problem' in query) {
+        problem ??= { reason: 'UnsupportedValue', message: invalid ?? '' };
+        continue;
+      }
+      routes.push({
+        name: `${routeName}/rule/${ruleIndex}/match/${matchIndex}`,
+        ...path,
+        ...(headers.length ? { headers } : {}),
+        ...(query.length ? { query } : {}),
+        ...(match.method ? { method: match.method } : {}),
+        ...filters.common,
+        ...action,
+      });
+    }
+  }
+  return { routes, clusters, notes, ...(problem ? { problem } : {}) };
+}
+
+const accepted = (message: string): RouteCondition => ({ type: 'Accepted', status: 'True', reason: 'Accepted', message });
+
+/** An HTTPRoute in one Gateway's graph: its hosts on the listeners it attaches to, and its status under each parentRef naming the Gateway. */
+export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners: readonly ResolvedListener[], lookups: GatewayLookups): RouteTranslation {
+  const origin = httpRouteOrigin(route);
+  const namespace = route.metadata?.namespace ?? '';
+  const hostnames = route.spec.hostnames ?? [];
+  const parents: ParentOutcome[] = [];
+  const attachedTo = new Set<number>();
+  const tableHosts = new Map<string, Set<string>>();
+  for (const parentRef of route.spec.parentRefs ?? []) {
+    if (!namesGateway(parentRef, namespace, gateway)) continue;
+    const result = attach(parentRef, { kind: 'HTTPRoute', namespace, hostnames }, gateway, listeners, lookups);
+    if (!result.accepted) {
+      parents.push({ parentRef, conditions: [{ type: 'Accepted', status: 'False', reason: result.reason, message: result.message }] });
+      continue;
+    }
+    for (const { index, listener, hostnames: served } of result.attachments) {
+      attachedTo.add(index);
+      const set = tableHosts.get(listener.table) ?? new Set<string>();
+      for (const hostname of served) set.add(hostname);
+      tableHosts.set(listener.table, set);
+    }
+    parents.push({ parentRef, conditions: [accepted('The route is attached to the Gateway.')] });
+  }
+  const resolved = rules(route, lookups);
+  const refs: RouteCondition = resolved.problem
+    ? { type: 'ResolvedRefs', status: 'False', reason: resolved.problem.reason, message: resolved.problem.message }
+    : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'Every reference resolved.' };
+  for (const parent of parents) parent.conditions.push(refs);
+
+  const hosts: HostClaim[] = [];
+  for (const [table, names] of tableHosts) {
+    for (const hostname of [...names].sort()) {
+      hosts.push({ table, mode: 'merged', field: 'spec.hostnames', host: { name: hostname, domains: [hostname], routes: resolved.routes } });
+    }
+  }
+  const clusters = new Map(resolved.clusters.map((cluster) => [cluster.name, cluster]));
+  return {
+    fragment: {
+      origin,
+      generation: route.metadata?.generation ?? 0,
+      version: String(route.metadata?.generation ?? 0),
+      ...(resolved.notes.length ? { notes: resolved.notes } : {}),
+      listeners: [],
+      hosts,
+      clusters: [...clusters.values()],
+      secrets: [],
+      tlsChains: [],
+    },
+    parents,
+    attachedTo: [...attachedTo].sort((a, b) => a - b),
+  };
+}

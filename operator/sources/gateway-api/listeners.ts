@@ -1,0 +1,170 @@
+// A Gateway → its fleet's own part of the graph (the listeners processor): one Envoy listener per
+// port, HTTP or HTTPS (TLS terminated by SNI, each listener's certificates by SDS), with the
+// installation's network, TLS and authorization settings; and what each Gateway listener is:
+// valid or not, in conflict or not, which route kinds it takes, its conditions but for
+// Programmed and attachedRoutes (status adds those). Pure.
+import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
+import type { InstallationPart } from '../../graph/installation.ts';
+import { httpOptions, installationIR } from '../../installation/gateway-ir.ts';
+import type { ListenerIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
+import { tlsSecret } from '../tls-secret.ts';
+import { referencePermitted, type GatewayLookups } from './lookups.ts';
+import { gatewayGroup, type Gateway, type GatewayListener, type RouteGroupKind } from './types.ts';
+
+/** The container port Envoy listens on for a Gateway port: unprivileged (Envoy runs as nobody), as Envoy Gateway maps them. */
+export function envoyPort(port: number): number {
+  return port < 1024 ? port + 10_000 : port;
+}
+
+/** The route table (RouteConfiguration) of a Gateway port: every listener on the port shares it. */
+export function portTable(port: number): string {
+  return `port_${port}`;
+}
+
+export interface ListenerCondition {
+  type: 'Accepted' | 'ResolvedRefs' | 'Conflicted' | 'Programmed';
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+/** What a Gateway listener is, for routes to attach to and for its status. */
+export interface ResolvedListener {
+  listener: GatewayListener;
+  /** spec.listeners[i] */
+  field: string;
+  /** Valid and without conflict: routes may attach and Envoy serves it. */
+  ready: boolean;
+  /** The route kinds it takes (status.listeners[].supportedKinds). */
+  kinds: RouteGroupKind[];
+  table: string;
+  conditions: ListenerCondition[];
+}
+
+export interface GatewayPart {
+  part: InstallationPart;
+  listeners: ResolvedListener[];
+}
+
+const httpRouteKind: RouteGroupKind = { group: gatewayGroup, kind: 'HTTPRoute' };
+const protocolsServed = new Set(['HTTP', 'HTTPS']);
+
+function condition(type: ListenerCondition['type'], ok: boolean, reason: string, message: string): ListenerCondition {
+  return { type, status: ok ? 'True' : 'False', reason, message };
+}
+
+/** allowedRoutes.kinds checked against what the protocol carries. */
+function routeKinds(listener: GatewayListener): { kinds: RouteGroupKind[]; invalid: string[] } {
+  const asked = listener.allowedRoutes?.kinds;
+  if (!asked?.length) return { kinds: [httpRouteKind], invalid: [] };
+  const kinds: RouteGroupKind[] = [];
+  const invalid: string[] = [];
+  for (const kind of asked) {
+    if ((kind.group ?? gatewayGroup) === gatewayGroup && kind.kind === 'HTTPRoute') kinds.push(httpRouteKind);
+    else invalid.push(`${kind.group ?? gatewayGroup}/${kind.kind}`);
+  }
+  return { kinds, invalid };
+}
+
+/** The certificates of an HTTPS listener, or why they cannot be had. */
+function certificates(gateway: Gateway, listener: GatewayListener, field: string, lookups: GatewayLookups): { secrets: SecretIR[] } | { problem: string; reason: 'RefNotPermitted' | 'InvalidCertificateRef' } {
+  const invalid = (problem: string) => ({ problem, reason: 'InvalidCertificateRef' as const });
+  const references = listener.tls?.certificateRefs ?? [];
+  if (!references.length) return invalid(`${field}.tls.certificateRefs must name at least one Secret for protocol HTTPS`);
+  const secrets: SecretIR[] = [];
+  const namespace = gateway.metadata?.namespace ?? '';
+  for (const [index, reference] of references.entries()) {
+    const where = `${field}.tls.certificateRefs[${index}]`;
+    if ((reference.group ?? '') !== '' || (reference.kind ?? 'Secret') !== 'Secret') return invalid(`${where} must be a Secret (group "", kind Secret), not ${reference.group ?? ''}/${reference.kind ?? ''}`);
+    const targetNamespace = reference.namespace ?? namespace;
+    const permitted = referencePermitted(lookups, { from: { group: gatewayGroup, kind: 'Gateway', namespace }, to: { group: '', kind: 'Secret', namespace: targetNamespace, name: reference.name } });
+    if (!permitted) return { problem: `${where} names Secret ${targetNamespace}/${reference.name} in another namespace, and no ReferenceGrant there permits it`, reason: 'RefNotPermitted' };
+    const result = tlsSecret(lookups.secret(targetNamespace, reference.name), targetNamespace, reference.name);
+    if ('problem' in result) return invalid(`${where}: ${result.problem.message}`);
+    secrets.push(result.secret);
+  }
+  return { secrets };
+}
+
+/** The hostname a listener answers for on its port's table, '*' for any. */
+const listenerHost = (listener: GatewayListener) => listener.hostname ?? '*';
+
+export function gatewayPart(gateway: Gateway, installation: GatewayInstallation, lookups: GatewayLookups): GatewayPart {
+  const listeners = gateway.spec.listeners;
+  const http = { ...httpOptions(installation), stripHostPort: true };
+  const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
+  const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
+  // Conflicts first: a port carries one protocol, a port and protocol one listener per hostname.
+  const protocolsByPort = new Map<number, Set<string>>();
+  const hostnames = new Map<string, number>();
+  for (const listener of listeners) {
+    protocolsByPort.set(listener.port, (protocolsByPort.get(listener.port) ?? new Set()).add(listener.protocol));
+    const key = `${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`;
+    hostnames.set(key, (hostnames.get(key) ?? 0) + 1);
+  }
+  const resolved: ResolvedListener[] = [];
+  const chainsByPort = new Map<number, TlsChainIR[]>();
+  const secrets = new Map<string, SecretIR>();
+  for (const [index, listener] of listeners.entries()) {
+    const field = `spec.listeners[${index}]`;
+    const conditions: ListenerCondition[] = [];
+    const { kinds, invalid } = routeKinds(listener);
+    const supported = protocolsServed.has(listener.protocol);
+    const protocolConflict = (protocolsByPort.get(listener.port)?.size ?? 0) > 1;
+    const hostnameConflict = (hostnames.get(`${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`) ?? 0) > 1;
+    let refs: { ok: boolean; reason: string; message: string } = { ok: true, reason: 'ResolvedRefs', message: 'Every reference resolved.' };
+    if (invalid.length) refs = { ok: false, reason: 'InvalidRouteKinds', message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot attach to a ${listener.protocol} listener; allowed: HTTPRoute` };
+    let listenerSecrets: SecretIR[] = [];
+    if (supported && listener.protocol === 'HTTPS') {
+      if ((listener.tls?.mode ?? 'Terminate') !== 'Terminate') {
+        refs = { ok: false, reason: 'UnsupportedValue', message: `${field}.tls.mode: only Terminate is allowed for protocol HTTPS` };
+      } else {
+        const result = certificates(gateway, listener, field, lookups);
+        if ('problem' in result) refs = { ok: false, reason: result.reason, message: result.problem };
+        else listenerSecrets = result.secrets;
+      }
+    }
+    const conflict = protocolConflict
+      ? { reason: 'ProtocolConflict', message: `${field}: port ${listener.port} is asked for with several protocols` }
+      : hostnameConflict
+        ? { reason: 'HostnameConflict', message: `${field}: another listener on port ${listener.port} and protocol ${listener.protocol} has hostname ${listenerHost(listener)}` }
+        : undefined;
+    conditions.push(
+      supported
+        ? condition('Accepted', !conflict, conflict?.reason ?? 'Accepted', conflict?.message ?? 'The listener is valid.')
+        : condition('Accepted', false, 'UnsupportedProtocol', `${field}.protocol: ${listener.protocol} is not served; allowed: HTTP, HTTPS`),
+      condition('ResolvedRefs', refs.ok, refs.reason, refs.message),
+      conflict ? { type: 'Conflicted', status: 'True', ...conflict } : { type: 'Conflicted', status: 'False', reason: 'NoConflicts', message: 'No conflict with another listener.' },
+    );
+    // A listener with an invalid certificate serves nothing; one with invalid route kinds serves the valid ones.
+    const ready = supported && !conflict && (refs.ok || refs.reason === 'InvalidRouteKinds');
+    if (ready && listener.protocol === 'HTTPS') {
+      for (const secret of listenerSecrets) secrets.set(secret.name, secret);
+      const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name };
+      chainsByPort.set(listener.port, [...(chainsByPort.get(listener.port) ?? []), chain]);
+    }
+    resolved.push({ listener, field, ready, kinds: supported ? kinds : [], table: portTable(listener.port), conditions });
+  }
+
+  const proxyProtocol = installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
+  const envoyListeners: ListenerIR[] = [];
+  for (const port of [...new Set(resolved.filter((item) => item.ready).map((item) => item.listener.port))].sort((a, b) => a - b)) {
+    const name = `listener_${port}`;
+    const base: ListenerIR = { name, address: '0.0.0.0', port: envoyPort(port), routeConfigName: portTable(port), statPrefix: name, http, ...proxyProtocol };
+    const chains = chainsByPort.get(port);
+    // Named chains first (the most specific name wins SNI), the listener without a hostname last.
+    envoyListeners.push(chains ? { ...base, tls: { params, chains: [...chains].sort((a, b) => Number(a.serverNames.length === 0) - Number(b.serverNames.length === 0)) } } : base);
+  }
+  return {
+    part: {
+      listeners: envoyListeners,
+      tables: envoyListeners.map((listener) => listener.routeConfigName),
+      secureListeners: [],
+      fallbackChains: new Map(),
+      clusters: installationIR(installation).clusters,
+      secrets: [...secrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      reads: new Set(),
+    },
+    listeners: resolved,
+  };
+}

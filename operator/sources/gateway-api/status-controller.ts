@@ -1,0 +1,131 @@
+// The leader's Gateway API status writer: GatewayClasses of Portico's controller (Accepted,
+// SupportedVersion, supportedFeatures), the Gateways it serves (Accepted, Programmed once their
+// Envoys acknowledged their configuration, addresses, listeners) and the routes naming them
+// (status.parents, other controllers' entries kept). Keys: class:<name>, gateway:<ns>/<name>,
+// route:<ns>/<name>. Written only when it differs from the stored status.
+import type { V1Service } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
+import { referenceOf, type KubeClient } from '../../kube/client.ts';
+import { Controller, watching } from '../../runtime/controller.ts';
+import type { ResourceInformer } from '../../runtime/informer.ts';
+import type { Manager } from '../../runtime/manager.ts';
+import { gatewayController, gatewayFleetKey, gatewayKey } from './classes.ts';
+import type { GatewayApiSource, GatewayBuild } from './source.ts';
+import { gatewayClassStatus, gatewayStatus, routeParents } from './status.ts';
+import { gatewayApiVersion, type Gateway } from './types.ts';
+
+export interface GatewayApiStatusOptions {
+  /** The fleet's Service as cached. */
+  fleetService(gateway: Gateway): V1Service | undefined;
+  /** Whether some Envoy of the fleet acknowledged its current snapshot. */
+  programmed(fleetKey: string): boolean;
+}
+
+export interface GatewayApiStatusController {
+  controller: Controller;
+  /** A fleet's Envoys or Service changed: its Gateway's status may. */
+  fleetChanged(fleetKey: string): void;
+}
+
+/** Compared as stored: absent and undefined fields are the same. */
+const asStored = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export function registerGatewayApiStatusController(
+  manager: Manager,
+  client: KubeClient,
+  source: GatewayApiSource,
+  installations: ResourceInformer<GatewayInstallation>,
+  options: GatewayApiStatusOptions,
+  log: Logger,
+): GatewayApiStatusController {
+  const statusLog = log.child({ controller: 'gateway-api-status' });
+  const { gatewayClasses, gateways, httpRoutes } = source.caches;
+  /** Route key → the fleets whose builds name it, so that a route leaving a Gateway is written too. */
+  const routeFleets = new Map<string, Set<string>>();
+
+  const writeClass = async (name: string) => {
+    const gatewayClass = gatewayClasses.get(name);
+    if (gatewayClass?.spec.controllerName !== gatewayController) return;
+    const status = asStored(gatewayClassStatus(gatewayClass, installations.list(), new Date()));
+    if (isDeepStrictEqual(status, gatewayClass.status ?? {})) return;
+    await client.mergePatch({ ...referenceOf(gatewayClass), apiVersion: gatewayApiVersion, kind: 'GatewayClass' }, { metadata: { resourceVersion: gatewayClass.metadata?.resourceVersion }, status }, 'status');
+    statusLog.info({ gatewayClass: name, accepted: status.conditions?.[0]?.status }, 'GatewayClass status updated');
+  };
+
+  const writeGateway = async (namespace: string, name: string) => {
+    const gateway = gateways.get(name, namespace);
+    const build = source.lastBuild(gatewayFleetKey(namespace, name));
+    if (!gateway || !build || build.gateway.metadata?.generation !== gateway.metadata?.generation) return;
+    const status = asStored(gatewayStatus({ ...build, gateway }, { service: options.fleetService(gateway), programmed: options.programmed(gatewayKey(gateway)) }, new Date()));
+    if (isDeepStrictEqual(status, asStored(gateway.status ?? {}))) return;
+    await client.mergePatch({ ...referenceOf(gateway), apiVersion: gatewayApiVersion, kind: 'Gateway' }, { metadata: { resourceVersion: gateway.metadata?.resourceVersion }, status }, 'status');
+    statusLog.info({ gateway: `${namespace}/${name}`, programmed: status.conditions?.find((condition) => condition.type === 'Programmed')?.status }, 'Gateway status updated');
+  };
+
+  const writeRoute = async (namespace: string, name: string) => {
+    const route = httpRoutes.get(name, namespace);
+    const key = `${namespace}/${name}`;
+    if (!route) {
+      routeFleets.delete(key);
+      return;
+    }
+    const builds = [...(routeFleets.get(key) ?? [])].map((fleet) => source.lastBuild(fleet)).filter((build): build is GatewayBuild => build !== undefined);
+    // Not built at this generation yet: the build enqueues it.
+    if (builds.some((build) => build.routes.get(key)?.route.metadata?.generation !== route.metadata?.generation && build.routes.has(key))) return;
+    const parents = asStored(routeParents(route, builds, new Date()));
+    if (isDeepStrictEqual(parents, asStored(route.status?.parents ?? []))) return;
+    await client.mergePatch({ ...referenceOf(route), apiVersion: gatewayApiVersion, kind: 'HTTPRoute' }, { metadata: { resourceVersion: route.metadata?.resourceVersion }, status: { parents } }, 'status');
+    statusLog.info({ route: key, parents: parents.length }, 'HTTPRoute status updated');
+  };
+
+  const reconcile = async (key: string) => {
+    const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const [namespace = '', name = ''] = rest.split('/');
+    if (kind === 'class') await writeClass(rest);
+    else if (kind === 'gateway') await writeGateway(namespace, name);
+    else if (kind === 'route') await writeRoute(namespace, name);
+    return undefined;
+  };
+
+  const controller = manager.addController(
+    new Controller(
+      {
+        name: 'gateway-api-status',
+        watches: [
+          watching(gatewayClasses, (gatewayClass) => [`class:${gatewayClass.metadata?.name ?? ''}`]),
+          // An installation that comes or goes accepts its classes or not.
+          watching(installations, () => gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`)),
+          watching(gateways, (gateway) => [`gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`]),
+          watching(httpRoutes, (route) => [`route:${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`]),
+        ],
+        listKeys: () => [
+          ...gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`),
+          ...gateways.list().map((gateway) => `gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`),
+          ...httpRoutes.list().map((route) => `route:${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`),
+        ],
+        reconcile,
+        workers: 8,
+      },
+      statusLog,
+    ),
+    { leaderOnly: true },
+  );
+
+  source.onBuild((fleet, build, previous) => {
+    const parsed = fleet.slice('gateway/'.length);
+    controller.enqueue(`gateway:${parsed}`);
+    for (const key of new Set([...(build?.routes.keys() ?? []), ...(previous?.routes.keys() ?? [])])) {
+      const fleets = routeFleets.get(key) ?? new Set<string>();
+      if (build?.routes.has(key)) fleets.add(fleet);
+      else fleets.delete(fleet);
+      routeFleets.set(key, fleets);
+      controller.enqueue(`route:${key}`);
+    }
+  });
+  return {
+    controller,
+    fleetChanged: (fleetKey) => { controller.enqueue(`gateway:${fleetKey.slice('gateway/'.length)}`); },
+  };
+}

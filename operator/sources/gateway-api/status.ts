@@ -1,0 +1,98 @@
+// The Gateway API's status, computed from what a build made of a Gateway and its routes and what
+// the Gateway's fleet shows (its Service's addresses, its Envoys' acknowledgements). Pure.
+import type { V1Service } from '@kubernetes/client-node';
+import { updateConditions } from '../../installation/conditions.ts';
+import { classInstallation, gatewayController } from './classes.ts';
+import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
+import { supportedFeatures } from './features.ts';
+import type { GatewayBuild } from './source.ts';
+import type { Condition, Gateway, GatewayClass, HTTPRoute, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
+
+type Update = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
+
+function conditions(current: readonly Condition[] | undefined, updates: Update[], generation: number | undefined, now: Date): Condition[] {
+  return updateConditions(current, updates, generation, now);
+}
+
+export function gatewayClassStatus(gatewayClass: GatewayClass, installations: readonly GatewayInstallation[], now: Date): NonNullable<GatewayClass['status']> {
+  const target = classInstallation(gatewayClass, installations);
+  const accepted: Update = target && 'problem' in target
+    ? { type: 'Accepted', status: 'False', reason: 'InvalidParameters', message: target.problem }
+    : { type: 'Accepted', status: 'True', reason: 'Accepted', message: `Gateways of this class get Envoy fleets rendered from GatewayInstallation ${gatewayClass.spec.parametersRef?.name ?? ''}.` };
+  const version: Update = { type: 'SupportedVersion', status: 'True', reason: 'SupportedVersion', message: 'The Gateway API v1.6 CRDs are supported.' };
+  return {
+    conditions: conditions(gatewayClass.status?.conditions, [accepted, version], gatewayClass.metadata?.generation, now),
+    supportedFeatures: supportedFeatures.map((name) => ({ name })),
+  };
+}
+
+/** The addresses of a fleet's Service: its load balancer's, else (ClusterIP) the cluster IP. */
+export function serviceAddresses(service: V1Service | undefined): Array<{ type: 'IPAddress' | 'Hostname'; value: string }> {
+  if (!service) return [];
+  if (service.spec?.type === 'LoadBalancer') {
+    return (service.status?.loadBalancer?.ingress ?? []).flatMap((ingress) => [
+      ...(ingress.ip ? [{ type: 'IPAddress' as const, value: ingress.ip }] : []),
+      ...(ingress.hostname ? [{ type: 'Hostname' as const, value: ingress.hostname }] : []),
+    ]);
+  }
+  return (service.spec?.clusterIPs ?? []).filter((ip) => ip !== 'None').map((value) => ({ type: 'IPAddress' as const, value }));
+}
+
+export interface FleetObserved {
+  service?: V1Service;
+  /** Some Envoy of the fleet holds and acknowledged the fleet's current snapshot. */
+  programmed: boolean;
+}
+
+export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now: Date): NonNullable<Gateway['status']> {
+  const { gateway } = build;
+  const generation = gateway.metadata?.generation;
+  const addresses = serviceAddresses(observed.service);
+  const attached = new Map<number, number>();
+  for (const { attachedTo } of build.routes.values()) for (const index of attachedTo) attached.set(index, (attached.get(index) ?? 0) + 1);
+  const ready = build.listeners.filter((listener) => listener.ready).length;
+  const accepted: Update = ready === build.listeners.length
+    ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The Gateway is valid.' }
+    : ready > 0
+      ? { type: 'Accepted', status: 'True', reason: 'ListenersNotValid', message: 'Some listeners are not valid; see status.listeners.' }
+      : { type: 'Accepted', status: 'False', reason: 'ListenersNotValid', message: 'No listener is valid; see status.listeners.' };
+  const programmed: Update = !addresses.length
+    ? { type: 'Programmed', status: 'False', reason: 'AddressNotAssigned', message: 'The fleet\'s Service has no address yet.' }
+    : !observed.programmed
+      ? { type: 'Programmed', status: 'False', reason: 'Pending', message: 'No Envoy of the Gateway\'s fleet has acknowledged its configuration yet.' }
+      : { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'The Gateway\'s Envoys hold its configuration.' };
+  const listeners: ListenerStatus[] = build.listeners.map((resolved, index) => {
+    const current = gateway.status?.listeners?.find((listener) => listener.name === resolved.listener.name)?.conditions;
+    const programmedListener: Update = resolved.ready && programmed.status === 'True'
+      ? { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Envoy serves the listener.' }
+      : { type: 'Programmed', status: 'False', reason: resolved.ready ? 'Pending' : 'Invalid', message: resolved.ready ? programmed.message : 'The listener is not valid; see its other conditions.' };
+    return {
+      name: resolved.listener.name,
+      supportedKinds: resolved.kinds,
+      attachedRoutes: attached.get(index) ?? 0,
+      conditions: conditions(current, [...resolved.conditions, programmedListener], generation, now),
+    };
+  });
+  return {
+    addresses,
+    conditions: conditions(gateway.status?.conditions, [accepted, programmed], generation, now),
+    listeners,
+  };
+}
+
+const sameParent = (a: ParentReference, b: ParentReference) =>
+  (a.group ?? '') === (b.group ?? '') && (a.kind ?? '') === (b.kind ?? '') && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name && (a.sectionName ?? '') === (b.sectionName ?? '') && (a.port ?? 0) === (b.port ?? 0);
+
+/** A route's status.parents: ours from every build naming it, other controllers' entries kept. */
+export function routeParents(route: HTTPRoute, builds: readonly GatewayBuild[], now: Date): RouteParentStatus[] {
+  const key = `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
+  const others = (route.status?.parents ?? []).filter((parent) => parent.controllerName !== gatewayController);
+  const ours: RouteParentStatus[] = [];
+  for (const build of builds) {
+    for (const { parentRef, conditions: updates } of build.routes.get(key)?.parents ?? []) {
+      const current = route.status?.parents?.find((parent) => parent.controllerName === gatewayController && sameParent(parent.parentRef, parentRef))?.conditions;
+      ours.push({ parentRef, controllerName: gatewayController, conditions: conditions(current, updates, route.metadata?.generation, now) });
+    }
+  }
+  return [...others, ...ours];
+}

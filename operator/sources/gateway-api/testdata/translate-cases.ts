@@ -1,0 +1,69 @@
+// The Gateway API golden cases, shared by the golden test and the Envoy validation of their IRs:
+// each case's Gateways built as the source builds them (the Gateway's part, then each HTTPRoute
+// naming it, translated alone) from a default installation, merged into the Gateway's graph.
+import type { V1EndpointSlice, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { GatewayIR } from '../../../../xds/ir.ts';
+import { mergeFragments } from '../../../graph/merge.ts';
+import { defaultInstallation, listLookups } from '../../knative/testdata/translate-cases.ts';
+import { translateHTTPRoute } from '../httproute.ts';
+import { gatewayPart } from '../listeners.ts';
+import type { GatewayLookups } from '../lookups.ts';
+import type { GatewayBuild } from '../source.ts';
+import { gatewayStatus, routeParents } from '../status.ts';
+import type { Gateway, HTTPRoute, ReferenceGrant, RouteParentStatus } from '../types.ts';
+
+const casesDirectory = new URL('./translate/', import.meta.url);
+
+export const gatewayApiCases = readdirSync(casesDirectory).sort();
+
+interface CaseInput {
+  gateways: Gateway[];
+  httpRoutes?: HTTPRoute[];
+  services?: V1Service[];
+  endpointSlices?: V1EndpointSlice[];
+  secrets?: V1Secret[];
+  namespaces?: V1Namespace[];
+  referenceGrants?: ReferenceGrant[];
+}
+
+export interface GatewayApiCaseResult {
+  /** By Gateway namespace/name: its graph's resources and its status. */
+  gateways: Record<string, { ir: GatewayIR; status: NonNullable<Gateway['status']> }>;
+  /** By route namespace/name: its status.parents. */
+  routes: Record<string, RouteParentStatus[]>;
+}
+
+/** Statuses are computed at this moment, so that lastTransitionTime is stable. */
+const now = new Date('2026-01-01T00:00:00Z');
+
+export function gatewayApiCase(name: string): GatewayApiCaseResult {
+  const input = parseYaml(readFileSync(new URL(`${name}/input.yaml`, casesDirectory), 'utf8')) as CaseInput;
+  const base = listLookups(input.services ?? [], input.endpointSlices ?? [], input.secrets ?? []);
+  const lookups: GatewayLookups = {
+    ...base,
+    namespace: (namespaceName) => (input.namespaces ?? []).find((namespace) => namespace.metadata?.name === namespaceName),
+    referenceGrants: (namespace) => (input.referenceGrants ?? []).filter((grant) => grant.metadata?.namespace === namespace),
+  };
+  const result: GatewayApiCaseResult = { gateways: {}, routes: {} };
+  const builds: GatewayBuild[] = [];
+  for (const gateway of input.gateways) {
+    const { part, listeners } = gatewayPart(gateway, defaultInstallation, lookups);
+    const routes: GatewayBuild['routes'] = new Map();
+    const fragments = [];
+    for (const route of input.httpRoutes ?? []) {
+      const translation = translateHTTPRoute(route, gateway, listeners, lookups);
+      if (!translation.parents.length) continue;
+      routes.set(`${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`, { route, parents: translation.parents, attachedTo: translation.attachedTo });
+      fragments.push({ ...translation.fragment, reads: new Set<string>() });
+    }
+    const { ir } = mergeFragments(part, fragments);
+    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes };
+    builds.push(build);
+    const service: V1Service = { spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '198.18.128.1' }] } } };
+    result.gateways[`${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`] = { ir, status: gatewayStatus(build, { service, programmed: true }, now) };
+  }
+  for (const route of input.httpRoutes ?? []) result.routes[`${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`] = routeParents(route, builds, now);
+  return result;
+}

@@ -1,0 +1,169 @@
+// The Gateway API kinds Portico reads (gateway.networking.k8s.io/v1), as TypeScript types: only
+// the fields the translators and status writers use. The CRDs come from the Gateway API project.
+import type { KubernetesObject } from '@kubernetes/client-node';
+
+export const gatewayGroup = 'gateway.networking.k8s.io';
+export const gatewayApiVersion = `${gatewayGroup}/v1`;
+export const referenceGrantApiVersion = `${gatewayGroup}/v1beta1`;
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime?: string;
+}
+
+export interface LocalObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+}
+
+export interface GatewayClass extends KubernetesObject {
+  spec: {
+    controllerName: string;
+    parametersRef?: { group: string; kind: string; name: string; namespace?: string };
+    description?: string;
+  };
+  status?: { conditions?: Condition[]; supportedFeatures?: Array<{ name: string }> };
+}
+
+export interface RouteGroupKind {
+  group?: string;
+  kind: string;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+export interface SecretObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface GatewayListener {
+  name: string;
+  hostname?: string;
+  port: number;
+  protocol: string;
+  tls?: {
+    mode?: 'Terminate' | 'Passthrough';
+    certificateRefs?: SecretObjectReference[];
+    options?: Record<string, string>;
+  };
+  allowedRoutes?: {
+    namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };
+    kinds?: RouteGroupKind[];
+  };
+}
+
+export interface ListenerStatus {
+  name: string;
+  supportedKinds: RouteGroupKind[];
+  attachedRoutes: number;
+  conditions: Condition[];
+}
+
+export interface Gateway extends KubernetesObject {
+  spec: {
+    gatewayClassName: string;
+    listeners: GatewayListener[];
+    addresses?: Array<{ type?: string; value: string }>;
+    infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: LocalObjectReference };
+  };
+  status?: { addresses?: Array<{ type?: string; value: string }>; conditions?: Condition[]; listeners?: ListenerStatus[] };
+}
+
+export interface ParentReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface HTTPHeader {
+  name: string;
+  value: string;
+}
+
+export interface HTTPHeaderFilter {
+  set?: HTTPHeader[];
+  add?: HTTPHeader[];
+  remove?: string[];
+}
+
+export interface HTTPPathModifier {
+  type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+
+export interface HTTPRouteFilter {
+  /** RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS, ExtensionRef, or a type a newer API adds. */
+  type: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestRedirect?: { scheme?: string; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode?: number };
+  urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: { backendRef: BackendObjectReference; percent?: number; fraction?: { numerator: number; denominator?: number } };
+  extensionRef?: LocalObjectReference;
+}
+
+export interface BackendObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+  port?: number;
+}
+
+export interface HTTPBackendRef extends BackendObjectReference {
+  weight?: number;
+  filters?: HTTPRouteFilter[];
+}
+
+export interface HTTPRouteMatch {
+  path?: { type?: 'Exact' | 'PathPrefix' | 'RegularExpression'; value?: string };
+  headers?: Array<{ type?: 'Exact' | 'RegularExpression'; name: string; value: string }>;
+  queryParams?: Array<{ type?: 'Exact' | 'RegularExpression'; name: string; value: string }>;
+  method?: string;
+}
+
+export interface HTTPRouteRule {
+  name?: string;
+  matches?: HTTPRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: HTTPBackendRef[];
+  timeouts?: { request?: string; backendRequest?: string };
+  retry?: { codes?: number[]; attempts?: number; backoff?: string };
+}
+
+export interface RouteParentStatus {
+  parentRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+export interface HTTPRoute extends KubernetesObject {
+  spec: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules?: HTTPRouteRule[];
+  };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+export interface ReferenceGrant extends KubernetesObject {
+  spec: {
+    from: Array<{ group: string; kind: string; namespace: string }>;
+    to: Array<{ group: string; kind: string; name?: string }>;
+  };
+}
