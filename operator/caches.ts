@@ -1,9 +1,10 @@
-import type { KubeConfig, V1EndpointSlice, V1Ingress, V1IngressClass, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewayinstallation.ts';
 import { ResourceInformer } from './runtime/informer.ts';
 import type { Manager } from './runtime/manager.ts';
 import * as knative from './sources/knative/types.ts';
+import { gatewayApiVersion, referenceGrantApiVersion, type Gateway, type GatewayClass, type HTTPRoute, type ReferenceGrant } from './sources/gateway-api/types.ts';
 
 /** The informer caches every replica fills: what the controllers and the translators read. */
 export interface Caches {
@@ -17,6 +18,12 @@ export interface Caches {
   /** Kubernetes Ingresses and IngressClasses. */
   ingresses: ResourceInformer<V1Ingress>;
   ingressClasses: ResourceInformer<V1IngressClass>;
+  namespaces: ResourceInformer<V1Namespace>;
+  /** The Gateway API's kinds; empty while its CRDs are not installed. */
+  gatewayClasses: ResourceInformer<GatewayClass>;
+  gateways: ResourceInformer<Gateway>;
+  httpRoutes: ResourceInformer<HTTPRoute>;
+  referenceGrants: ResourceInformer<ReferenceGrant>;
 }
 
 export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Logger): Caches {
@@ -34,5 +41,10 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     ),
     ingresses: manager.addInformer(new ResourceInformer<V1Ingress>(kubeConfig, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses' }, log)),
     ingressClasses: manager.addInformer(new ResourceInformer<V1IngressClass>(kubeConfig, { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', plural: 'ingressclasses' }, log)),
+    namespaces: manager.addInformer(new ResourceInformer<V1Namespace>(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' }, log)),
+    gatewayClasses: manager.addInformer(new ResourceInformer<GatewayClass>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'GatewayClass', plural: 'gatewayclasses', optional: true }, log)),
+    gateways: manager.addInformer(new ResourceInformer<Gateway>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'Gateway', plural: 'gateways', optional: true }, log)),
+    httpRoutes: manager.addInformer(new ResourceInformer<HTTPRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'HTTPRoute', plural: 'httproutes', optional: true }, log)),
+    referenceGrants: manager.addInformer(new ResourceInformer<ReferenceGrant>(kubeConfig, { apiVersion: referenceGrantApiVersion, kind: 'ReferenceGrant', plural: 'referencegrants', optional: true }, log)),
   };
 }

@@ -22,6 +22,10 @@ import { registerKnativeStatusController } from './sources/knative/status-contro
 import { IngressSource } from './sources/ingress/source.ts';
 import { ingressSourceName } from './sources/ingress/translate.ts';
 import { registerIngressStatusController } from './sources/ingress/status-controller.ts';
+import { ClusterGatewayLookups } from './sources/gateway-api/lookups.ts';
+import { GatewayApiSource } from './sources/gateway-api/source.ts';
+import { registerGatewayApiStatusController } from './sources/gateway-api/status-controller.ts';
+import { registerGatewayFleets } from './installation/gateway-fleets.ts';
 import { createLogger } from './log.ts';
 import { Manager } from './runtime/manager.ts';
 import { defaultLeaseTimings, LeaderElector } from './runtime/leader-election.ts';
@@ -78,15 +82,17 @@ async function main(): Promise<void> {
     },
   });
   const proxiesOf = (name: string) => combineReports(ads.proxiesOf(name).map((proxy) => toReport(proxy, replica)), peerReports?.proxiesOf(name) ?? []);
+  const xdsView = { snapshotVersion: (name: string) => cache.get(name)?.version, proxies: proxiesOf, authority: () => xdsTls?.authority };
   const installations = registerInstallationController(
     manager,
     kubeConfig,
     client,
     caches.installations,
+    caches.namespaces,
     {
       render: { xds: { ...config.xds, tlsDirectory: config.xdsTlsDirectory }, adminPort: config.envoyAdminPort },
       resyncPeriodMs: config.resyncPeriodMs,
-      xds: { snapshotVersion: (name) => cache.get(name)?.version, proxies: proxiesOf, authority: () => xdsTls?.authority },
+      xds: xdsView,
     },
     log,
   );
@@ -96,18 +102,42 @@ async function main(): Promise<void> {
   const knativeStatus = registerKnativeStatusController(manager, client, caches.knativeIngresses, graphs, caches.installations, { clusterDomain: config.clusterDomain, proxies: proxiesOf }, log);
   const ingress = new IngressSource(caches.ingresses, caches.ingressClasses, lookups, { clusterDomain: config.clusterDomain });
   const ingressStatus = registerIngressStatusController(manager, client, caches.ingresses, graphs, caches.installations, replica, log);
+  // The Gateway API: each Gateway of a class of Portico's is a fleet of its own, rendered from
+  // the installation its class names, with its own graph, snapshots and xDS identity.
+  const gatewayApi = new GatewayApiSource(caches, new ClusterGatewayLookups(lookups, caches.namespaces, caches.referenceGrants));
+  const fleets = registerGatewayFleets(manager, kubeConfig, client, caches, { xds: { ...config.xds, tlsDirectory: config.xdsTlsDirectory }, adminPort: config.envoyAdminPort }, xdsView, log);
+  // Programmed: some Envoy of the fleet holds and acknowledged its current snapshot.
+  const fleetProgrammed = (key: string) => {
+    const version = cache.get(key)?.version;
+    return version !== undefined && proxiesOf(key).some((proxy) => proxy.routedVersion === version);
+  };
+  const gatewayStatus = registerGatewayApiStatusController(manager, client, gatewayApi, caches.installations, {
+    fleetService: (gateway) => fleets.observed(gateway).service,
+    programmed: fleetProgrammed,
+  }, log);
+  for (const informer of fleets.owned.informers.values()) {
+    informer.onEvent((_event, object) => {
+      const owner = object.metadata?.ownerReferences?.find((reference) => reference.kind === 'Gateway');
+      if (owner) gatewayStatus.fleetChanged(`gateway/${object.metadata?.namespace ?? ''}/${owner.name}`);
+    });
+  }
   // Each source's status writer hears of its own objects' outcomes.
   const statusWriters = new Map<string, (namespace: string, name: string) => void>([
     [knativeSourceName, (namespace, name) => { knativeStatus.enqueue(`${namespace}/${name}`); }],
     [ingressSourceName, (namespace, name) => { ingressStatus.enqueue(`${namespace}/${name}`); }],
   ]);
   // What an installation's Envoys hold changes its status and that of its KIngresses.
-  const proxiesChanged = (installation: string) => {
-    installations.enqueue(installation);
-    knativeStatus.proxiesChanged(installation);
+  const proxiesChanged = (fleet: string) => {
+    if (gatewayApi.owns(fleet)) {
+      gatewayStatus.fleetChanged(fleet);
+      return;
+    }
+    installations.enqueue(fleet);
+    knativeStatus.proxiesChanged(fleet);
   };
   const snapshots = registerSnapshotController(manager, caches.installations, cache, {
     sources: [knative, ingress],
+    fleets: gatewayApi,
     graphs,
     lookups,
     onBuilt: (_installation, changed) => {

@@ -25,6 +25,11 @@ export function installationIdentity(installation: string): string {
   return `spiffe://portico.dev/installation/${installation}`;
 }
 
+/** The URI SAN of a fleet's client certificate: an installation's, or a Gateway's (fleet key gateway/<ns>/<name>). */
+export function fleetIdentity(fleet: string): string {
+  return fleet.startsWith('gateway/') ? `spiffe://portico.dev/${fleet}` : installationIdentity(fleet);
+}
+
 async function exportKey(key: CryptoKey): Promise<string> {
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');

@@ -6,7 +6,7 @@ import { Server, ServerCredentials, status as grpcStatus, type ServerDuplexStrea
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Snapshot, SnapshotCache } from './cache.ts';
-import { installationIdentity } from './certificates.ts';
+import { fleetIdentity, installationIdentity } from './certificates.ts';
 import { aggregatedDiscoveryService, shortTypeName, type TypeUrl } from './protos.ts';
 import { DeltaStream, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from './delta-stream.ts';
 import { SotwStream, type DiscoveryRequest, type DiscoveryResponse } from './sotw-stream.ts';
@@ -52,11 +52,15 @@ export interface AdsServerOptions {
   requireInstallationIdentity?: boolean;
 }
 
-/** The installation a client certificate's URI SAN names, if any. */
+/** The fleet a client certificate's URI SAN names (an installation, or gateway/<ns>/<name>), if any. */
 export function certificateInstallation(subjectAltName: string | undefined): string | undefined {
-  const prefix = installationIdentity('');
-  const uri = (subjectAltName ?? '').split(', ').find((name) => name.startsWith(`URI:${prefix}`));
-  return uri?.slice(`URI:${prefix}`.length);
+  const installationPrefix = `URI:${installationIdentity('')}`;
+  const gatewayPrefix = `URI:${fleetIdentity('gateway/')}`;
+  for (const name of (subjectAltName ?? '').split(', ')) {
+    if (name.startsWith(installationPrefix)) return name.slice(installationPrefix.length);
+    if (name.startsWith(gatewayPrefix)) return `gateway/${name.slice(gatewayPrefix.length)}`;
+  }
+  return undefined;
 }
 
 export class AdsServer {

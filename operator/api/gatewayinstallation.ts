@@ -67,6 +67,8 @@ export interface GatewayInstallationSpec {
   knative: { ingressClass: string; honorHTTPOption: boolean };
   /** Kubernetes Ingresses: the IngressClass the operator keeps for the installation, if any. */
   ingress: { className?: string; defaultClass: boolean };
+  /** The Gateway API: the GatewayClass the operator keeps for the installation, if any. */
+  gatewayAPI: { className?: string };
   tls: {
     secretRef?: SecretReference;
     cipherSuites?: string[];

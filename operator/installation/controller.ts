@@ -20,6 +20,8 @@ export const ownedKinds: Array<Omit<ResourceKind, 'labelSelector'>> = [
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers' },
   // Cluster-scoped: the class an installation asks for in spec.ingress.className.
   { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', plural: 'ingressclasses' },
+  // Cluster-scoped: the class of spec.gatewayAPI.className; its CRD may not be installed.
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', plural: 'gatewayclasses', optional: true },
 ];
 
 // Only objects labelled as an installation's are cached, not every Service in the cluster.
@@ -37,10 +39,10 @@ export function registerInstallationController(
   kubeConfig: KubeConfig,
   client: KubeClient,
   installations: ResourceInformer<GatewayInstallation>,
+  namespaces: ResourceInformer<V1Namespace>,
   options: InstallationControllerOptions,
   log: Logger,
 ): Controller {
-  const namespaces = manager.addInformer(new ResourceInformer<V1Namespace>(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' }, log));
   const owned = new Map<string, ResourceInformer>();
   for (const ownedKind of ownedKinds) {
     const informer = manager.addInformer(new ResourceInformer<KubernetesObject>(kubeConfig, { ...ownedKind, labelSelector: ownedSelector }, log));

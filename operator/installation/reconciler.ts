@@ -10,9 +10,10 @@ import type { ReconcileResult } from '../runtime/controller.ts';
 import type { ResourceInformer } from '../runtime/informer.ts';
 import { applyServicePatches } from './patches/apply.ts';
 import { installationLabel, ownedNames, renderInstallation, type RenderSettings, type XdsClientCredentials } from './render.ts';
-import { installationIdentity, issue, needsRenewal, type KeyPair } from '../../xds/certificates.ts';
+import type { KeyPair } from '../../xds/certificates.ts';
+import { fleetClientCredentials } from './xds-client.ts';
 import { computeStatus, type Problem, type XdsObserved } from './status.ts';
-import { containsDesired } from './up-to-date.ts';
+import { kindKey, OwnedObjects } from './owned-objects.ts';
 import { byAge, objectAge } from '../kube/age.ts';
 
 /** Deletes the gateway namespace the operator created, when its installation goes. */
@@ -29,19 +30,11 @@ export interface XdsView {
   authority(): KeyPair | undefined;
 }
 
-/** Client certificates live 30 days and are replaced 10 days before they expire. */
-const clientCertificateDays = 30;
-const clientRenewBeforeDays = 10;
-
 export interface InstallationCaches {
   installations: ResourceInformer<GatewayInstallation>;
   namespaces: ResourceInformer<V1Namespace>;
   /** Caches of every kind an installation owns, by `apiVersion/kind`, holding objects labelled as Portico's. */
   owned: Map<string, ResourceInformer>;
-}
-
-function kindKey(object: KubernetesObject): string {
-  return `${object.apiVersion ?? ''}/${object.kind ?? ''}`;
 }
 
 /** The installation that decides a tie: the older one, then the one whose name sorts first. */
@@ -55,9 +48,11 @@ export class InstallationReconciler {
   private readonly settings: RenderSettings;
   private readonly log: Logger;
   private readonly xds: XdsView | undefined;
+  private readonly objects: OwnedObjects;
 
   constructor(client: KubeClient, caches: InstallationCaches, settings: RenderSettings, log: Logger, xds?: XdsView) {
     this.client = client;
+    this.objects = new OwnedObjects(client, caches.owned, log);
     this.caches = caches;
     this.settings = settings;
     this.log = log;
@@ -115,15 +110,9 @@ export class InstallationReconciler {
   }
 
   /** The installation's xDS client certificate: the one in its Secret while it is good, a new one otherwise. */
-  private async clientCredentials(installation: GatewayInstallation, authority: KeyPair): Promise<XdsClientCredentials> {
-    const name = installation.metadata?.name ?? '';
+  private clientCredentials(installation: GatewayInstallation, authority: KeyPair): Promise<XdsClientCredentials> {
     const secret: V1Secret | undefined = this.caches.owned.get('v1/Secret')?.get(ownedNames(installation).xdsClientSecret, installation.spec.namespace);
-    const read = (key: string) => (secret?.data?.[key] === undefined ? undefined : Buffer.from(secret.data[key], 'base64').toString());
-    const [cert, key, ca] = [read('tls.crt'), read('tls.key'), read('ca.crt')];
-    if (cert && key && ca === authority.cert && !needsRenewal(cert, authority, clientRenewBeforeDays)) return { cert, key, ca };
-    const issued = await issue(authority, { commonName: name, uris: [installationIdentity(name)], usage: 'client', validDays: clientCertificateDays });
-    this.log.info({ installation: name }, 'issued an xDS client certificate');
-    return { ...issued, ca: authority.cert };
+    return fleetClientCredentials(secret, authority, installation.metadata?.name ?? '', this.log);
   }
 
   /** Another live installation that came first and serves the same namespace or ingress class. */
@@ -145,6 +134,14 @@ export class InstallationReconciler {
       problems.push({
         reason: 'IngressClassConflict',
         message: `spec.ingress.className "${className}" is already kept by GatewayInstallation "${sameIngressClass.metadata?.name}"; give this installation another class name.`,
+      });
+    }
+    const gatewayClassName = installation.spec.gatewayAPI.className;
+    const sameGatewayClass = gatewayClassName === undefined ? undefined : others.find((other) => other.spec.gatewayAPI.className === gatewayClassName);
+    if (sameGatewayClass) {
+      problems.push({
+        reason: 'GatewayClassConflict',
+        message: `spec.gatewayAPI.className "${gatewayClassName}" is already kept by GatewayInstallation "${sameGatewayClass.metadata?.name}"; give this installation another class name.`,
       });
     }
     const sameClass = others.find((other) => other.spec.knative.ingressClass === installation.spec.knative.ingressClass);
@@ -216,24 +213,11 @@ export class InstallationReconciler {
   }
 
   private cached(object: KubernetesObject): KubernetesObject | undefined {
-    return this.caches.owned.get(kindKey(object))?.get(object.metadata?.name ?? '', object.metadata?.namespace);
+    return this.objects.cached(object);
   }
 
-  /** Server-side applies `object` unless the cached object already has all of it. */
-  private async applyIfChanged(object: KubernetesObject): Promise<Problem | undefined> {
-    const live = this.cached(object);
-    if (live && containsDesired(live, object)) return undefined;
-    try {
-      await this.client.apply(object);
-      this.log.info({ kind: object.kind, namespace: object.metadata?.namespace, name: object.metadata?.name }, live ? 'updated' : 'created');
-      return undefined;
-    } catch (error) {
-      // The apiserver's own words name the field it refused.
-      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 409) {
-        return { reason: 'ApplyRejected', message: `The apiserver refused ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}: ${error.message}` };
-      }
-      throw error;
-    }
+  private applyIfChanged(object: KubernetesObject): Promise<Problem | undefined> {
+    return this.objects.applyIfChanged(object);
   }
 
   /** Deletes what the installation owned but no longer wants (a PDB switched off, a renamed Service). */

@@ -51,6 +51,8 @@ const templates = {
   bootstrap: template('envoy-bootstrap.yaml.hbs'),
   xdsClientSecret: template('installation/xds-client-secret.yaml.hbs'),
   ingressClass: template('installation/ingressclass.yaml.hbs'),
+  gatewayClass: template('installation/gatewayclass.yaml.hbs'),
+  gatewayService: template('gateway/service.yaml.hbs'),
 };
 
 export const defaultAdminPort = 9901;
@@ -85,30 +87,47 @@ export function xdsClientSds(directory: string): { certificate: string; validati
   };
 }
 
-/**
- * The objects of an installation. With `xdsClient` (and settings.xds.tlsDirectory), Envoy
- * talks mutual TLS to the xDS server with those credentials, from a Secret mounted there.
- */
-export function renderInstallation(installation: GatewayInstallation, settings: RenderSettings, xdsClient?: XdsClientCredentials): RenderedInstallation {
-  const name = installation.metadata?.name ?? '';
-  const { spec } = installation;
-  const { envoy, listeners } = spec;
-  const names = ownedNames(installation);
-  const selector = { [installationLabel]: name, 'app.kubernetes.io/component': 'gateway' };
+/** Who a fleet of Envoys is and where it lives: an installation's own, or a Gateway's. */
+export interface FleetTarget {
+  /** The xDS node cluster: the key its graph and snapshots go by (an installation's name, or gateway/<ns>/<name>). */
+  xdsKey: string;
+  /** app.kubernetes.io/instance of its objects. */
+  instance: string;
+  namespace: string;
+  names: { deployment: string; serviceAccount: string; bootstrapConfigMap: string; xdsClientSecret: string };
+  /** Labels that select the fleet's pods (and mark its objects as its own). */
+  selector: Record<string, string>;
+  /** Labels and annotations the fleet's objects carry besides Portico's (a Gateway's spec.infrastructure). */
+  extraLabels?: Record<string, string>;
+  extraAnnotations?: Record<string, string>;
+  /** The ports Envoy listens on for traffic, besides the metrics port. */
+  trafficPorts: Array<{ name: string; containerPort: number }>;
+  /** Where the stats listener binds. */
+  statsAddress: string;
+}
+
+/** What every fleet renders the same way: its ServiceAccount, bootstrap, Deployment, PDB, HPA and xDS client Secret. */
+interface FleetRendering {
+  values: Record<string, unknown>;
+  objects: KubernetesObject[];
+  labels: Record<string, string>;
+}
+
+function renderFleet(installation: GatewayInstallation, target: FleetTarget, settings: RenderSettings, xdsClient?: XdsClientCredentials): FleetRendering {
+  const { envoy, listeners } = installation.spec;
   const labels = {
+    ...target.extraLabels,
     'app.kubernetes.io/name': 'portico-gateway',
-    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/instance': target.instance,
     ...managedByLabels,
-    ...selector,
+    ...target.selector,
   };
-  // Knative and Kourier users find the gateway's Services by this label.
-  const serviceLabels = { ...labels, 'networking.knative.dev/ingress-provider': 'kourier' };
   const memoryLimit = envoy.resources.limits?.memory;
   const adminPort = settings.adminPort ?? defaultAdminPort;
   const bootstrap = templates.bootstrap({
-    installation: { name },
+    installation: { name: target.xdsKey },
     adminPort,
-    statsAddress: listeners.addresses[0],
+    statsAddress: target.statsAddress,
     ports: listeners.ports,
     xds: {
       host: settings.xds.host,
@@ -131,12 +150,12 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
   });
   const ports = listeners.ports;
   const values = {
-    installation: { name },
-    namespace: spec.namespace,
-    namespaceLabels: { ...managedByLabels, [installationLabel]: name },
-    names,
+    installation: { name: installation.metadata?.name ?? '' },
+    namespace: target.namespace,
+    names: target.names,
     labels,
-    selector,
+    annotations: target.extraAnnotations ?? null,
+    selector: target.selector,
     ports,
     bootstrap,
     // Handlebars runs in strict mode (a typo in a template fails loudly), so every optional
@@ -157,6 +176,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
     podLabels: { ...envoy.podLabels, ...labels },
     podAnnotations: {
       ...envoy.podAnnotations,
+      ...target.extraAnnotations,
       // A new bootstrap rolls the pods: Envoy reads it only at start. (A renewed client
       // certificate does not: Envoy reloads it through file-based SDS.)
       'portico.dev/bootstrap-hash': createHash('sha256').update(bootstrap).digest('hex').slice(0, 16),
@@ -178,7 +198,7 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
       '--drain-time-s', String(envoy.drainSeconds),
       '--drain-strategy', 'immediate',
       '--service-node', '$(POD_NAME)',
-      '--service-cluster', name,
+      '--service-cluster', target.xdsKey,
       // Pods are replaced by rolling updates, never hot-restarted: no shared memory needed.
       '--disable-hot-restart',
     ],
@@ -188,14 +208,59 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
       `exec 3<>/dev/tcp/127.0.0.1/${adminPort} && printf 'POST /drain_listeners?graceful&inboundonly HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n' >&3; sleep ${envoy.drainSeconds}`,
     ],
     containerPorts: [
-      { name: 'http', containerPort: ports.externalHTTP, protocol: 'TCP' },
-      { name: 'http-internal', containerPort: ports.internalHTTP, protocol: 'TCP' },
-      { name: 'https', containerPort: ports.externalHTTPS, protocol: 'TCP' },
-      { name: 'https-internal', containerPort: ports.internalHTTPS, protocol: 'TCP' },
-      { name: 'probe-http', containerPort: ports.probeHTTP, protocol: 'TCP' },
-      { name: 'probe-https', containerPort: ports.probeHTTPS, protocol: 'TCP' },
+      ...target.trafficPorts.map((port) => ({ ...port, protocol: 'TCP' })),
       { name: 'metrics', containerPort: ports.metrics, protocol: 'TCP' },
     ],
+    pdb: {
+      minAvailable: envoy.podDisruptionBudget?.minAvailable ?? '80%',
+      maxUnavailable: envoy.podDisruptionBudget?.maxUnavailable ?? null,
+    },
+  };
+  const objects = [
+    ...(values.xdsClient ? renderTemplate(templates.xdsClientSecret, values) : []),
+    ...renderTemplate(templates.serviceAccount, values),
+    ...renderTemplate(templates.bootstrapConfigMap, values),
+    ...renderTemplate(templates.deployment, values),
+    ...(envoy.podDisruptionBudget?.enabled ? renderTemplate(templates.podDisruptionBudget, values) : []),
+    ...(envoy.autoscaling?.enabled ? renderTemplate(templates.horizontalPodAutoscaler, values) : []),
+  ];
+  return { values, objects, labels };
+}
+
+function renderTemplate(delegate: Handlebars.TemplateDelegate, values: Record<string, unknown>): KubernetesObject[] {
+  return parseAllDocuments(delegate(values)).map((document) => document.toJS() as KubernetesObject);
+}
+
+/**
+ * The objects of an installation. With `xdsClient` (and settings.xds.tlsDirectory), Envoy
+ * talks mutual TLS to the xDS server with those credentials, from a Secret mounted there.
+ */
+export function renderInstallation(installation: GatewayInstallation, settings: RenderSettings, xdsClient?: XdsClientCredentials): RenderedInstallation {
+  const name = installation.metadata?.name ?? '';
+  const { spec } = installation;
+  const ports = spec.listeners.ports;
+  const names = ownedNames(installation);
+  const fleet = renderFleet(installation, {
+    xdsKey: name,
+    instance: name,
+    namespace: spec.namespace,
+    names,
+    selector: { [installationLabel]: name, 'app.kubernetes.io/component': 'gateway' },
+    trafficPorts: [
+      { name: 'http', containerPort: ports.externalHTTP },
+      { name: 'http-internal', containerPort: ports.internalHTTP },
+      { name: 'https', containerPort: ports.externalHTTPS },
+      { name: 'https-internal', containerPort: ports.internalHTTPS },
+      { name: 'probe-http', containerPort: ports.probeHTTP },
+      { name: 'probe-https', containerPort: ports.probeHTTPS },
+    ],
+    statsAddress: spec.listeners.addresses[0] ?? '0.0.0.0',
+  }, settings, xdsClient);
+  // Knative and Kourier users find the gateway's Services by this label.
+  const serviceLabels = { ...fleet.labels, 'networking.knative.dev/ingress-provider': 'kourier' };
+  const values = {
+    ...fleet.values,
+    namespaceLabels: { ...managedByLabels, [installationLabel]: name },
     service: {
       name: spec.service.name,
       type: spec.service.type,
@@ -211,23 +276,62 @@ export function renderInstallation(installation: GatewayInstallation, settings: 
       labels: { ...spec.internalService.labels, ...serviceLabels },
     },
     ingressClass: spec.ingress.className ? { name: spec.ingress.className, default: spec.ingress.defaultClass } : null,
-    pdb: {
-      minAvailable: envoy.podDisruptionBudget?.minAvailable ?? '80%',
-      maxUnavailable: envoy.podDisruptionBudget?.maxUnavailable ?? null,
-    },
+    gatewayClass: spec.gatewayAPI.className ? { name: spec.gatewayAPI.className } : null,
   };
-
-  const render = (delegate: Handlebars.TemplateDelegate): KubernetesObject[] =>
-    parseAllDocuments(delegate(values)).map((document) => document.toJS() as KubernetesObject);
   const objects = [
-    ...(values.xdsClient ? render(templates.xdsClientSecret) : []),
-    ...render(templates.serviceAccount),
-    ...render(templates.bootstrapConfigMap),
-    ...render(templates.deployment),
-    ...render(templates.services),
-    ...(envoy.podDisruptionBudget?.enabled ? render(templates.podDisruptionBudget) : []),
-    ...(envoy.autoscaling?.enabled ? render(templates.horizontalPodAutoscaler) : []),
-    ...(spec.ingress.className ? render(templates.ingressClass) : []),
+    ...fleet.objects.filter((object) => object.kind !== 'PodDisruptionBudget' && object.kind !== 'HorizontalPodAutoscaler'),
+    ...renderTemplate(templates.services, values),
+    ...fleet.objects.filter((object) => object.kind === 'PodDisruptionBudget' || object.kind === 'HorizontalPodAutoscaler'),
+    ...(spec.ingress.className ? renderTemplate(templates.ingressClass, values) : []),
+    ...(spec.gatewayAPI.className ? renderTemplate(templates.gatewayClass, values) : []),
   ];
   return { namespace: parseYaml(templates.namespace(values)) as V1Namespace, objects };
+}
+
+/** A Gateway's fleet as the fleet renderer needs it: who it is, its Service's ports, its infrastructure labels. */
+export interface GatewayFleet {
+  xdsKey: string;
+  namespace: string;
+  gatewayName: string;
+  /** Prefix of its objects' names (a DNS label). */
+  name: string;
+  /** Gateway port → Envoy's port, each with the name the Service gives it. */
+  ports: Array<{ name: string; port: number; targetPort: number }>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Requested addresses (spec.addresses of type IPAddress), for the load balancer. */
+  loadBalancerIP?: string;
+}
+
+export const gatewayLabel = 'portico.dev/gateway';
+
+/** The objects of a Gateway's fleet, in its namespace, from the installation's settings: what an installation renders, but one Service with the Gateway's ports. */
+export function renderGatewayFleet(installation: GatewayInstallation, gateway: GatewayFleet, settings: RenderSettings, xdsClient?: XdsClientCredentials): KubernetesObject[] {
+  const { spec } = installation;
+  const fleet = renderFleet(installation, {
+    xdsKey: gateway.xdsKey,
+    instance: gateway.gatewayName,
+    namespace: gateway.namespace,
+    names: { deployment: gateway.name, serviceAccount: gateway.name, bootstrapConfigMap: `${gateway.name}-bootstrap`, xdsClientSecret: `${gateway.name}-xds-client` },
+    selector: { [gatewayLabel]: gateway.name, 'app.kubernetes.io/component': 'gateway' },
+    extraLabels: gateway.labels,
+    extraAnnotations: gateway.annotations,
+    trafficPorts: gateway.ports.map(({ targetPort }) => ({ name: `port-${targetPort}`, containerPort: targetPort })),
+    statsAddress: '0.0.0.0',
+  }, settings, xdsClient);
+  const values = {
+    ...fleet.values,
+    service: {
+      name: gateway.name,
+      type: spec.service.type,
+      externalTrafficPolicy: spec.service.externalTrafficPolicy ?? null,
+      loadBalancerClass: spec.service.loadBalancerClass ?? null,
+      loadBalancerSourceRanges: spec.service.loadBalancerSourceRanges ?? null,
+      loadBalancerIP: gateway.loadBalancerIP ?? null,
+      annotations: { ...spec.service.annotations, ...gateway.annotations },
+      labels: { ...spec.service.labels, ...fleet.labels },
+      ports: gateway.ports,
+    },
+  };
+  return [...fleet.objects, ...renderTemplate(templates.gatewayService, values)];
 }
