@@ -40,7 +40,8 @@ export class OwnedObjects {
     } catch (error) {
       // The apiserver's own words name the field it refused.
       if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 409) {
-        return { reason: 'ApplyRejected', message: `The apiserver refused ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}: ${error.message}` };
+        const where = object.metadata?.namespace === undefined ? '' : `${object.metadata.namespace}/`;
+        return { reason: 'ApplyRejected', message: `The apiserver refused ${object.kind} ${where}${object.metadata?.name ?? ''}: ${error.message}` };
       }
       throw error;
     }

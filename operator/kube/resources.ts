@@ -20,6 +20,10 @@ const resources: Record<string, ResourceInfo> = {
   'networking.k8s.io/v1/Ingress': { plural: 'ingresses', namespaced: true },
   'networking.k8s.io/v1/IngressClass': { plural: 'ingressclasses', namespaced: false },
   'events.k8s.io/v1/Event': { plural: 'events', namespaced: true },
+  'gateway.networking.k8s.io/v1/GatewayClass': { plural: 'gatewayclasses', namespaced: false },
+  'gateway.networking.k8s.io/v1/Gateway': { plural: 'gateways', namespaced: true },
+  'gateway.networking.k8s.io/v1/HTTPRoute': { plural: 'httproutes', namespaced: true },
+  'gateway.networking.k8s.io/v1beta1/ReferenceGrant': { plural: 'referencegrants', namespaced: true },
 };
 
 /** Makes the paths of more kinds known (the test bed's controllers write pods, events and kwok's objects). */
