@@ -14,8 +14,11 @@ export interface HttpOptionsIR {
   useRemoteAddress?: boolean;
   /** Pass the upstream's Server header through instead of Envoy's own. */
   serverHeaderPassThrough?: boolean;
-  /** Match virtual hosts by the Host header without its port (the Gateway API's hostnames have none). */
-  stripHostPort?: boolean;
+  /**
+   * Match virtual hosts by the Host header without its port (the Gateway API's hostnames have
+   * none), passing the header on as the client sent it: its route configuration ignores ports.
+   */
+  ignoreHostPort?: boolean;
   /** Access log to stdout; `format` is an Envoy format string, else Envoy's default. */
   accessLog?: { format?: string };
   /** Check every request with an external authorization service first. */
@@ -74,6 +77,8 @@ export interface ListenerIR {
 export interface RouteConfigIR {
   name: string;
   virtualHosts: VirtualHostIR[];
+  /** Match hosts without the port of the Host header (set for the tables of listeners with `ignoreHostPort`). */
+  ignorePortInHostMatching?: boolean;
 }
 
 export interface VirtualHostIR {

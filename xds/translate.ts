@@ -34,7 +34,6 @@ function connectionManager(listener: ListenerIR, routeAuthorizations: RouteAutho
     ...(http.trustedHops ? { xff_num_trusted_hops: http.trustedHops } : {}),
     ...(http.useRemoteAddress ? { use_remote_address: { value: true } } : {}),
     ...(http.serverHeaderPassThrough ? { server_header_transformation: 'PASS_THROUGH' } : {}),
-    ...(http.stripHostPort ? { strip_any_host_port: true } : {}),
     ...(http.accessLog
       ? {
           access_log: [{
@@ -380,6 +379,7 @@ export function routeConfigResource(config: RouteConfigIR): object {
     name: config.name,
     // Envoy answers 404 for a host or path no route matches.
     virtual_hosts: config.virtualHosts.map(virtualHostResource),
+    ...(config.ignorePortInHostMatching ? { ignore_port_in_host_matching: true } : {}),
     // A route to a cluster Envoy lacks answers 404 instead of being rejected.
     validate_clusters: { value: false },
   };

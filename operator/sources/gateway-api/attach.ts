@@ -1,7 +1,8 @@
 // Which listeners of a Gateway a route's parentRef attaches it to, and the hostnames it then
 // serves on each: the parentRef's sectionName and port, the listener's allowedRoutes
 // (namespaces and kinds), and the intersection of the route's hostnames with the listener's.
-// Pure; the reasons are the spec's.
+// Attachment does not depend on the listener being valid (the spec counts a route attached to a
+// listener with unresolved references); serving does. Pure; the reasons are the spec's.
 import { selects, type GatewayLookups } from './lookups.ts';
 import type { ResolvedListener } from './listeners.ts';
 import { gatewayGroup, type Gateway, type ParentReference } from './types.ts';
@@ -66,7 +67,7 @@ export function attach(
     const which = [reference.sectionName === undefined ? '' : `sectionName "${reference.sectionName}"`, reference.port === undefined ? '' : `port ${reference.port}`].filter(Boolean).join(' and ');
     return { accepted: false, reason: 'NoMatchingParent', message: `${parent} has no listener with ${which}` };
   }
-  const allowed = candidates.filter(({ listener }) => listener.ready && listener.kinds.some((kind) => kind.kind === route.kind) && namespaceAllowed(listener, gateway, route.namespace, lookups));
+  const allowed = candidates.filter(({ listener }) => listener.kinds.some((kind) => kind.kind === route.kind) && namespaceAllowed(listener, gateway, route.namespace, lookups));
   if (!allowed.length) return { accepted: false, reason: 'NotAllowedByListeners', message: `No listener of ${parent} that the parentRef names takes ${route.kind}s from namespace ${route.namespace} (see each listener's allowedRoutes)` };
   const attachments = allowed.map(({ listener, index }) => ({ listener, index, hostnames: routeHostnames(route.hostnames, listener.listener.hostname) })).filter((attachment) => attachment.hostnames.length);
   if (!attachments.length) return { accepted: false, reason: 'NoMatchingListenerHostname', message: `spec.hostnames share no hostname with the listeners of ${parent} the route may attach to` };

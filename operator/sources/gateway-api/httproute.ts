@@ -293,6 +293,7 @@ export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners
     }
     for (const { index, listener, hostnames: served } of result.attachments) {
       attachedTo.add(index);
+      if (!listener.ready) continue; // counted, not served
       const set = tableHosts.get(listener.table) ?? new Set<string>();
       for (const hostname of served) set.add(hostname);
       tableHosts.set(listener.table, set);

@@ -91,7 +91,7 @@ const listenerHost = (listener: GatewayListener) => listener.hostname ?? '*';
 
 export function gatewayPart(gateway: Gateway, installation: GatewayInstallation, lookups: GatewayLookups): GatewayPart {
   const listeners = gateway.spec.listeners;
-  const http = { ...httpOptions(installation), stripHostPort: true };
+  const http = { ...httpOptions(installation), ignoreHostPort: true };
   const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
   const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
   // Conflicts first: a port carries one protocol, a port and protocol one listener per hostname.
