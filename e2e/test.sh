@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs test layers with coverage: unit, integration (local control plane), e2e (control
-# plane + operator + real Envoy). Sets up what they need first: the pinned Envoy in .venv
+# plane + operator + real Envoy), conformance (the Gateway API's own suite). Sets up what they need first: the pinned Envoy in .venv
 # and the control plane's binaries (built once, cached). A cluster this script starts, it
 # stops (PORTICO_KEEP_CLUSTER=1 keeps it). The last line is "N passed, N failed".
-#   e2e/test.sh [unit|integration|e2e|k3d|all]...   (default: all)
+#   e2e/test.sh [unit|integration|e2e|conformance|k3d|all]...   (default: all)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,11 +17,13 @@ for layer in "${layers[@]}"; do
     unit) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts' 'e2e/testbed/**/*.test.ts') ;;
     integration) specs+=('e2e/integration/**/*.test.ts'); needs_cluster=1 ;;
     e2e) specs+=('e2e/local/**/*.test.ts'); needs_cluster=1 ;;
+    # The Gateway API's own conformance suite, built from the Go module proxy (e2e/gateway-api/).
+    conformance) specs+=('e2e/conformance/**/*.test.ts'); needs_cluster=1 ;;
     # Its own cluster (k3d, in Docker); skipped with the reason on a host without a Docker engine.
     k3d) specs+=('e2e/k3d/**/*.test.ts') ;;
     # The RBAC check goes last: it reads what the operator did during every suite before it.
-    all) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts' 'e2e/testbed/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts' 'e2e/k3d/**/*.test.ts' 'e2e/rbac/**/*.test.ts'); needs_cluster=1 ;;
-    *) echo "unknown test layer '$layer': expected unit, integration, e2e, k3d or all" >&2; exit 2 ;;
+    all) specs+=('operator/**/*.test.ts' 'xds/**/*.test.ts' 'bench/**/*.test.ts' 'e2e/testbed/**/*.test.ts' 'e2e/integration/**/*.test.ts' 'e2e/local/**/*.test.ts' 'e2e/conformance/**/*.test.ts' 'e2e/k3d/**/*.test.ts' 'e2e/rbac/**/*.test.ts'); needs_cluster=1 ;;
+    *) echo "unknown test layer '$layer': expected unit, integration, e2e, conformance, k3d or all" >&2; exit 2 ;;
   esac
 done
 

@@ -57,6 +57,8 @@ export interface TlsParamsIR {
 export interface TlsChainIR {
   serverNames: string[];
   secret: string;
+  /** The chain's own RouteConfiguration, instead of its listener's. */
+  routeConfigName?: string;
 }
 
 export interface ListenerIR {

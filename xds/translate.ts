@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type {
   ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HeaderModifiersIR, HttpOptionsIR, ListenerIR, MirrorIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
-  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
+  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsChainIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
 } from './ir.ts';
 import { originRegex } from './cors-origin.ts';
 import { describePathMatch, pathMatchOf } from './path-match.ts';
@@ -144,10 +144,13 @@ export function listenerResource(listener: ListenerIR, routeAuthorizations: Rout
     ...(listener.tls ? [{ name: 'envoy.filters.listener.tls_inspector', typed_config: typed('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector') }] : []),
   ];
   const tls = listener.tls;
+  const managerFor = (chain: TlsChainIR) => (chain.routeConfigName && chain.routeConfigName !== listener.routeConfigName
+    ? { ...manager, typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager({ ...listener, routeConfigName: chain.routeConfigName }, routeAuthorizations)) }
+    : manager);
   const chains = tls
     ? tls.chains.map((chain) => ({
         ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
-        filters: [manager],
+        filters: [managerFor(chain)],
         transport_socket: downstreamTls(chain.secret, tls.params),
       }))
     : [{ filters: [manager] }];

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { defaultInstallation, knativeCase, knativeCases } from '../../operator/sources/knative/testdata/translate-cases.ts';
 import { installationIR } from '../../operator/installation/gateway-ir.ts';
+import { gatewayApiCase, gatewayApiCases } from '../../operator/sources/gateway-api/testdata/translate-cases.ts';
 import { ingressCase, ingressCases } from '../../operator/sources/ingress/testdata/translate-cases.ts';
 import { translate } from '../../xds/translate.ts';
 import { staticBootstrapOf, validateBootstrap } from '../support/envoy.ts';
@@ -38,6 +39,13 @@ describe('golden translations', function () {
     it(`Ingress case ${name} passes envoy --mode validate`, async () => {
       const { ir } = ingressCase(name);
       await expectValid(translate({ ...ir, listeners: [...installationIR(defaultInstallation).listeners, ...ir.listeners] }));
+    });
+  }
+
+  // Each Gateway's graph is a whole fleet's: its own listeners, tables, clusters and certificates.
+  for (const name of gatewayApiCases) {
+    it(`Gateway API case ${name}: every Gateway's graph passes envoy --mode validate`, async () => {
+      for (const { ir } of Object.values(gatewayApiCase(name).gateways)) await expectValid(translate(ir));
     });
   }
 });

@@ -328,7 +328,8 @@ export class InstallationGraph {
     for (const listeners of this.listenerSources.values()) for (const listener of listeners) if (!tables.includes(listener.routeConfigName)) tables.push(listener.routeConfigName);
     for (const table of this.dirtyTables) this.builtTables.set(table, this.tableResource(table));
     this.dirtyTables.clear();
-    const portless = new Set(part.listeners.filter((listener) => listener.http?.ignoreHostPort).map((listener) => listener.routeConfigName));
+    const portless = new Set(part.listeners.filter((listener) => listener.http?.ignoreHostPort)
+      .flatMap((listener) => [listener.routeConfigName, ...(listener.tls?.chains ?? []).flatMap((chain) => chain.routeConfigName ?? [])]));
     const routeConfigs: RouteConfigIR[] = tables.map((name) => ({ name, virtualHosts: this.builtTables.get(name) ?? [], ...(portless.has(name) ? { ignorePortInHostMatching: true } : {}) }));
     if (this.clustersDirty) {
       const clusters = new Map(part.clusters.map((cluster) => [cluster.name, cluster]));

@@ -314,7 +314,9 @@ export function renderGatewayFleet(installation: GatewayInstallation, gateway: G
     namespace: gateway.namespace,
     names: { deployment: gateway.name, serviceAccount: gateway.name, bootstrapConfigMap: `${gateway.name}-bootstrap`, xdsClientSecret: `${gateway.name}-xds-client` },
     selector: { [gatewayLabel]: gateway.name, 'app.kubernetes.io/component': 'gateway' },
-    extraLabels: gateway.labels,
+    // The Gateway API's label for what a Gateway generates (GatewayNameLabelKey), which tools select
+    // by; a name longer than a label value may be goes without it.
+    extraLabels: { ...gateway.labels, ...(gateway.gatewayName.length <= 63 ? { 'gateway.networking.k8s.io/gateway-name': gateway.gatewayName } : {}) },
     extraAnnotations: gateway.annotations,
     trafficPorts: gateway.ports.map(({ targetPort }) => ({ name: `port-${targetPort}`, containerPort: targetPort })),
     statsAddress: '0.0.0.0',

@@ -4,7 +4,7 @@
 // Attachment does not depend on the listener being valid (the spec counts a route attached to a
 // listener with unresolved references); serving does. Pure; the reasons are the spec's.
 import { selects, type GatewayLookups } from './lookups.ts';
-import type { ResolvedListener } from './listeners.ts';
+import { moreSpecific, type ResolvedListener } from './listeners.ts';
 import { gatewayGroup, type Gateway, type ParentReference } from './types.ts';
 
 /** Whether a parentRef names this Gateway (of a route in `routeNamespace`). */
@@ -28,10 +28,15 @@ export function intersectHostname(route: string, listener: string | undefined): 
   return undefined;
 }
 
-/** The hostnames a route serves on a listener: '*' for any when neither names one. */
-export function routeHostnames(routeNames: readonly string[], listener: string | undefined): string[] {
+/**
+ * The hostnames a route serves on a listener: '*' for any when neither names one. A name that a
+ * more specific listener on the same port covers is that listener's (the spec's listener
+ * isolation): the route does not serve it here.
+ */
+export function routeHostnames(routeNames: readonly string[], listener: string | undefined, siblings: ReadonlyArray<string | undefined> = []): string[] {
   if (!routeNames.length) return [listener ?? '*'];
-  return [...new Set(routeNames.flatMap((name) => intersectHostname(name, listener) ?? []))];
+  const ownedElsewhere = (name: string) => siblings.some((sibling) => sibling !== undefined && moreSpecific(sibling, listener) && intersectHostname(name, sibling) === name);
+  return [...new Set(routeNames.flatMap((name) => intersectHostname(name, listener) ?? []))].filter((name) => !ownedElsewhere(name));
 }
 
 export interface Attachment {
@@ -69,7 +74,8 @@ export function attach(
   }
   const allowed = candidates.filter(({ listener }) => listener.kinds.some((kind) => kind.kind === route.kind) && namespaceAllowed(listener, gateway, route.namespace, lookups));
   if (!allowed.length) return { accepted: false, reason: 'NotAllowedByListeners', message: `No listener of ${parent} that the parentRef names takes ${route.kind}s from namespace ${route.namespace} (see each listener's allowedRoutes)` };
-  const attachments = allowed.map(({ listener, index }) => ({ listener, index, hostnames: routeHostnames(route.hostnames, listener.listener.hostname) })).filter((attachment) => attachment.hostnames.length);
+  const siblingsOf = (listener: ResolvedListener) => listeners.filter((other) => other !== listener && other.ready && other.listener.port === listener.listener.port).map((other) => other.listener.hostname);
+  const attachments = allowed.map(({ listener, index }) => ({ listener, index, hostnames: routeHostnames(route.hostnames, listener.listener.hostname, siblingsOf(listener)) })).filter((attachment) => attachment.hostnames.length);
   if (!attachments.length) return { accepted: false, reason: 'NoMatchingListenerHostname', message: `spec.hostnames share no hostname with the listeners of ${parent} the route may attach to` };
   return { accepted: true, attachments };
 }

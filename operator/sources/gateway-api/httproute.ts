@@ -5,7 +5,7 @@
 import type { Fragment, HostClaim, Note } from '../../graph/fragment.ts';
 import { originOf, type Origin } from '../../graph/origin.ts';
 import { durationSeconds } from '../../api/duration.ts';
-import type { ClusterIR, CorsIR, ForwardIR, HeaderMatchIR, HeaderModifiersIR, MirrorIR, PathMatchIR, RedirectIR, RouteIR, WeightedClusterIR } from '../../../xds/ir.ts';
+import type { ClusterIR, CorsIR, ForwardIR, HeaderMatchIR, HeaderModifiersIR, MirrorIR, GeneralRedirectIR, PathMatchIR, RedirectIR, RetryIR, RouteIR, WeightedClusterIR } from '../../../xds/ir.ts';
 import { backendCluster } from '../backends.ts';
 import { regexProblem } from '../re2.ts';
 import { attach, namesGateway } from './attach.ts';
@@ -123,6 +123,33 @@ function cors(filter: HTTPRouteFilter): CorsIR | undefined {
   };
 }
 
+const redirectStatuses = [301, 302, 303, 307, 308] as const;
+
+/** The spec's default is 302; the CRD allows only the codes Envoy has names for. */
+function redirectStatus(code: number | undefined): GeneralRedirectIR['status'] {
+  return redirectStatuses.find((status) => status === code) ?? 302;
+}
+
+/**
+ * A rule's retry and backend timeout as one Envoy retry policy. The spec asks for retries on
+ * connection errors whenever a retry stanza is present, and on the listed codes; the backend
+ * timeout bounds each try.
+ */
+function retryOf(rule: HTTPRouteRule): RetryIR | undefined {
+  const perTry = rule.timeouts?.backendRequest ? { perTryTimeoutSeconds: durationSeconds(rule.timeouts.backendRequest) } : {};
+  const retry = rule.retry;
+  if (!retry) return Object.keys(perTry).length ? { attempts: 0, ...perTry } : undefined;
+  const codes = retry.codes ?? [];
+  return {
+    // Without attempts the count is the implementation's: Envoy's default of one retry.
+    attempts: retry.attempts ?? 1,
+    retryOn: ['connect-failure', 'reset', ...(codes.length ? ['retriable-status-codes'] : [])],
+    ...(codes.length ? { statusCodes: [...codes] } : {}),
+    ...(retry.backoff ? { backoffSeconds: durationSeconds(retry.backoff) } : {}),
+    ...perTry,
+  };
+}
+
 /** What a rule's filters make of its routes: route-level changes, a redirect, a rewrite, mirrors. */
 interface RuleFilters {
   common: Partial<Pick<RouteIR, 'requestHeaderModifiers' | 'responseHeaderModifiers' | 'cors'>>;
@@ -155,7 +182,7 @@ function ruleFilters(filters: readonly HTTPRouteFilter[], route: HTTPRoute, fiel
           ...(redirect.hostname ? { host: redirect.hostname } : {}),
           ...(redirect.port ? { port: redirect.port } : {}),
           ...(path?.type === 'ReplaceFullPath' ? { path: { full: path.replaceFullPath ?? '/' } } : path?.type === 'ReplacePrefixMatch' ? { path: { prefix: path.replacePrefixMatch ?? '/' } } : {}),
-          status: redirect.statusCode === 301 ? 301 : 302,
+          status: redirectStatus(redirect.statusCode),
         };
         break;
       }
@@ -237,13 +264,14 @@ function rules(route: HTTPRoute, lookups: GatewayLookups): RulesResult {
     else if (!splits.length) action = { direct: internalError };
     else {
       const timeouts = rule.timeouts;
+      const retry = retryOf(rule);
       const forward: ForwardIR = {
         // Requests that would go to an invalid backend get 500: Envoy has no such split, so the
         // valid ones keep their share and the invalid share is noted.
         clusters: splits,
         ...filters.rewrite,
         ...(timeouts?.request ? { timeoutSeconds: durationSeconds(timeouts.request) } : {}),
-        ...(timeouts?.backendRequest ? { retry: { attempts: 0, perTryTimeoutSeconds: durationSeconds(timeouts.backendRequest) } } : {}),
+        ...(retry ? { retry } : {}),
         ...(filters.mirrors.length ? { mirrors: filters.mirrors } : {}),
       };
       if (invalidWeight > 0) notes.push({ reason: backendProblem?.reason ?? 'BackendNotFound', message: `${field}: the share of invalid backends is served by the valid ones` });

@@ -4,6 +4,7 @@
 // valid or not, in conflict or not, which route kinds it takes, its conditions but for
 // Programmed and attachedRoutes (status adds those). Pure.
 import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
+import type { HostClaim } from '../../graph/fragment.ts';
 import type { InstallationPart } from '../../graph/installation.ts';
 import { httpOptions, installationIR } from '../../installation/gateway-ir.ts';
 import type { ListenerIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
@@ -16,10 +17,26 @@ export function envoyPort(port: number): number {
   return port < 1024 ? port + 10_000 : port;
 }
 
-/** The route table (RouteConfiguration) of a Gateway port: every listener on the port shares it. */
-export function portTable(port: number): string {
-  return `port_${port}`;
+/**
+ * The route table (RouteConfiguration) of a Gateway listener. HTTP listeners on a port share one:
+ * Envoy picks the virtual host by the Host header, so the most specific listener's routes answer.
+ * An HTTPS listener has its own, behind its own filter chain: the table of the listener the
+ * client's SNI chose answers, and a Host that belongs to another listener is misdirected (421).
+ */
+export function listenerTable(listener: GatewayListener): string {
+  return listener.protocol === 'HTTPS' ? `port_${listener.port}_${listener.name}` : `port_${listener.port}`;
 }
+
+/** Whether listener hostname `a` is more specific than `b` (undefined: any name). */
+export function moreSpecific(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined) return false;
+  if (b === undefined) return true;
+  if (!b.startsWith('*.')) return false;
+  return !a.startsWith('*.') || a.length > b.length;
+}
+
+/** The answer to a request whose Host belongs to another HTTPS listener than the one its connection's SNI chose. */
+export const misdirected = { status: 421, body: 'misdirected request: this host is served on another connection (TLS server name)\n' };
 
 export interface ListenerCondition {
   type: 'Accepted' | 'ResolvedRefs' | 'Conflicted' | 'Programmed';
@@ -44,6 +61,8 @@ export interface ResolvedListener {
 export interface GatewayPart {
   part: InstallationPart;
   listeners: ResolvedListener[];
+  /** Virtual hosts the Gateway itself claims: each HTTPS table's misdirected hosts, answered 421. */
+  hosts: HostClaim[];
 }
 
 const httpRouteKind: RouteGroupKind = { group: gatewayGroup, kind: 'HTTPRoute' };
@@ -140,25 +159,27 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     const ready = supported && !conflict && (refs.ok || refs.reason === 'InvalidRouteKinds');
     if (ready && listener.protocol === 'HTTPS') {
       for (const secret of listenerSecrets) secrets.set(secret.name, secret);
-      const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name };
+      const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name, routeConfigName: listenerTable(listener) };
       chainsByPort.set(listener.port, [...(chainsByPort.get(listener.port) ?? []), chain]);
     }
-    resolved.push({ listener, field, ready, kinds: supported ? kinds : [], table: portTable(listener.port), conditions });
+    resolved.push({ listener, field, ready, kinds: supported ? kinds : [], table: listenerTable(listener), conditions });
   }
 
   const proxyProtocol = installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
   const envoyListeners: ListenerIR[] = [];
   for (const port of [...new Set(resolved.filter((item) => item.ready).map((item) => item.listener.port))].sort((a, b) => a - b)) {
     const name = `listener_${port}`;
-    const base: ListenerIR = { name, address: '0.0.0.0', port: envoyPort(port), routeConfigName: portTable(port), statPrefix: name, http, ...proxyProtocol };
     const chains = chainsByPort.get(port);
+    // An HTTPS port's connection managers are its chains', each with its listener's table.
+    const base: ListenerIR = { name, address: '0.0.0.0', port: envoyPort(port), routeConfigName: chains?.[0]?.routeConfigName ?? `port_${port}`, statPrefix: name, http, ...proxyProtocol };
     // Named chains first (the most specific name wins SNI), the listener without a hostname last.
     envoyListeners.push(chains ? { ...base, tls: { params, chains: [...chains].sort((a, b) => Number(a.serverNames.length === 0) - Number(b.serverNames.length === 0)) } } : base);
   }
+  const tables = [...new Set([...envoyListeners.map((listener) => listener.routeConfigName), ...envoyListeners.flatMap((listener) => listener.tls?.chains.map((chain) => chain.routeConfigName ?? listener.routeConfigName) ?? [])])];
   return {
     part: {
       listeners: envoyListeners,
-      tables: envoyListeners.map((listener) => listener.routeConfigName),
+      tables,
       secureListeners: [],
       fallbackChains: new Map(),
       clusters: installationIR(installation).clusters,
@@ -166,5 +187,29 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
       reads: new Set(),
     },
     listeners: resolved,
+    hosts: misdirectedHosts(resolved),
   };
+}
+
+/**
+ * In each HTTPS listener's table, the hostnames of the other HTTPS listeners on its port answer
+ * 421, and so does every other name when the listener has a hostname of its own: a client that
+ * reuses a connection for a host of another listener (HTTP/2 coalescing) is told to open its own.
+ */
+function misdirectedHosts(listeners: readonly ResolvedListener[]): HostClaim[] {
+  const https = listeners.filter((item) => item.ready && item.listener.protocol === 'HTTPS');
+  const claims: HostClaim[] = [];
+  for (const own of https) {
+    const names = https.filter((other) => other !== own && other.listener.port === own.listener.port).flatMap((other) => other.listener.hostname ?? []);
+    if (own.listener.hostname !== undefined) names.push('*');
+    for (const name of [...new Set(names)].sort()) {
+      claims.push({
+        table: own.table,
+        mode: 'merged',
+        field: `${own.field}.hostname`,
+        host: { name, domains: [name], routes: [{ name: `misdirected/${own.listener.name}/${name}`, prefix: '/', direct: misdirected }] },
+      });
+    }
+  }
+  return claims;
 }

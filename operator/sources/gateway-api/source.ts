@@ -3,12 +3,13 @@
 // fragments (httproute.ts), and what the last build made of each, for the status writer. A
 // Gateway is a fleet of its own: its graph, snapshots and Envoys are keyed by gatewayKey().
 import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
-import type { Fragment } from '../../graph/fragment.ts';
+import type { Fragment, HostClaim } from '../../graph/fragment.ts';
 import type { InstallationPart } from '../../graph/installation.ts';
+import { originOf } from '../../graph/origin.ts';
 import { watching, type WatchSource } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { gatewayFleetKey, gatewayInstallation, gatewayKey, parseGatewayFleetKey } from './classes.ts';
-import { httpRouteOrigin, translateHTTPRoute, type ParentOutcome } from './httproute.ts';
+import { gatewayApiSourceName, httpRouteOrigin, translateHTTPRoute, type ParentOutcome } from './httproute.ts';
 import { gatewayPart, type ResolvedListener } from './listeners.ts';
 import type { ClusterGatewayLookups } from './lookups.ts';
 import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute } from './types.ts';
@@ -47,6 +48,12 @@ function parentGateways(route: HTTPRoute): string[] {
   return (route.spec.parentRefs ?? [])
     .filter((reference) => (reference.group ?? gatewayGroup) === gatewayGroup && (reference.kind ?? 'Gateway') === 'Gateway')
     .map((reference) => gatewayFleetKey(reference.namespace ?? namespace, reference.name));
+}
+
+/** The Gateway's own fragment: the virtual hosts it claims itself (misdirected hosts). */
+export function gatewayFragment(gateway: Gateway, hosts: HostClaim[]): Fragment {
+  const generation = gateway.metadata?.generation ?? 0;
+  return { origin: originOf(gatewayApiSourceName, 'Gateway', gateway), generation, version: String(generation), listeners: [], hosts, clusters: [], secrets: [], tlsChains: [], reads: new Set() };
 }
 
 export class GatewayApiSource implements FleetSource {
@@ -109,8 +116,9 @@ export class GatewayApiSource implements FleetSource {
       return undefined;
     }
     const { lookups, reads } = this.lookups.recording();
-    const { part, listeners } = gatewayPart(gateway, installation, lookups);
+    const { part, listeners, hosts } = gatewayPart(gateway, installation, lookups);
     const fragments: Fragment[] = [];
+    if (hosts.length) fragments.push(gatewayFragment(gateway, hosts));
     const routes: GatewayBuild['routes'] = new Map();
     for (const route of this.routesByGateway.get(key)?.values() ?? []) {
       const recorded = this.lookups.recording();

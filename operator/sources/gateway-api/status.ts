@@ -51,13 +51,26 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
   const attached = new Map<number, number>();
   for (const { attachedTo } of build.routes.values()) for (const index of attachedTo) attached.set(index, (attached.get(index) ?? 0) + 1);
   const ready = build.listeners.filter((listener) => listener.ready).length;
-  const accepted: Update = ready === build.listeners.length
+  const unsupported = (gateway.spec.addresses ?? []).filter((address) => (address.type ?? 'IPAddress') !== 'IPAddress');
+  // An IPAddress without a value asks for any address: the load balancer's.
+  const requested = (gateway.spec.addresses ?? []).filter((address) => (address.type ?? 'IPAddress') === 'IPAddress' && address.value).map((address) => address.value!);
+  const parameters = gateway.spec.infrastructure?.parametersRef;
+  const accepted: Update = parameters
+    ? { type: 'Accepted', status: 'False', reason: 'InvalidParameters', message: `spec.infrastructure.parametersRef: ${parameters.group}/${parameters.kind} is not a kind Portico reads; the fleet's settings come from the GatewayClass's GatewayInstallation, so leave it unset` }
+    : unsupported.length
+    ? { type: 'Accepted', status: 'False', reason: 'UnsupportedAddress', message: `spec.addresses: type ${unsupported.map((address) => address.type).join(', ')} is not supported; allowed: IPAddress (the fleet Service's load-balancer address)` }
+    : ready === build.listeners.length
     ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The Gateway is valid.' }
     : ready > 0
       ? { type: 'Accepted', status: 'True', reason: 'ListenersNotValid', message: 'Some listeners are not valid; see status.listeners.' }
       : { type: 'Accepted', status: 'False', reason: 'ListenersNotValid', message: 'No listener is valid; see status.listeners.' };
-  const programmed: Update = !addresses.length
-    ? { type: 'Programmed', status: 'False', reason: 'AddressNotAssigned', message: 'The fleet\'s Service has no address yet.' }
+  const missing = requested.filter((value) => !addresses.some((address) => address.value === value));
+  const programmed: Update = requested.length > 1
+    ? { type: 'Programmed', status: 'False', reason: 'AddressNotUsable', message: `spec.addresses asks for ${requested.length} IP addresses; a fleet's Service has one load-balancer address` }
+    : missing.length
+      ? { type: 'Programmed', status: 'False', reason: 'AddressNotUsable', message: `spec.addresses: the load balancer has not given the fleet's Service ${missing.join(', ')}` }
+      : !addresses.length
+        ? { type: 'Programmed', status: 'False', reason: 'AddressNotAssigned', message: 'The fleet\'s Service has no address yet.' }
     : !observed.programmed
       ? { type: 'Programmed', status: 'False', reason: 'Pending', message: 'No Envoy of the Gateway\'s fleet has acknowledged its configuration yet.' }
       : { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'The Gateway\'s Envoys hold its configuration.' };

@@ -74,7 +74,7 @@ export interface Gateway extends KubernetesObject {
   spec: {
     gatewayClassName: string;
     listeners: GatewayListener[];
-    addresses?: Array<{ type?: string; value: string }>;
+    addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: LocalObjectReference };
   };
   status?: { addresses?: Array<{ type?: string; value: string }>; conditions?: Condition[]; listeners?: ListenerStatus[] };

@@ -10,7 +10,7 @@ import { defaultInstallation, listLookups } from '../../knative/testdata/transla
 import { translateHTTPRoute } from '../httproute.ts';
 import { gatewayPart } from '../listeners.ts';
 import type { GatewayLookups } from '../lookups.ts';
-import type { GatewayBuild } from '../source.ts';
+import { gatewayFragment, type GatewayBuild } from '../source.ts';
 import { gatewayStatus, routeParents } from '../status.ts';
 import type { Gateway, HTTPRoute, ReferenceGrant, RouteParentStatus } from '../types.ts';
 
@@ -49,9 +49,9 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
   const result: GatewayApiCaseResult = { gateways: {}, routes: {} };
   const builds: GatewayBuild[] = [];
   for (const gateway of input.gateways) {
-    const { part, listeners } = gatewayPart(gateway, defaultInstallation, lookups);
+    const { part, listeners, hosts } = gatewayPart(gateway, defaultInstallation, lookups);
     const routes: GatewayBuild['routes'] = new Map();
-    const fragments = [];
+    const fragments = hosts.length ? [gatewayFragment(gateway, hosts)] : [];
     for (const route of input.httpRoutes ?? []) {
       const translation = translateHTTPRoute(route, gateway, listeners, lookups);
       if (!translation.parents.length) continue;
