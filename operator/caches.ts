@@ -1,4 +1,4 @@
-import type { KubeConfig, V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, V1ConfigMap, V1EndpointSlice, V1Ingress, V1IngressClass, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewayinstallation.ts';
 import { ResourceInformer } from './runtime/informer.ts';
@@ -24,6 +24,8 @@ export interface Caches {
   gateways: ResourceInformer<Gateway>;
   httpRoutes: ResourceInformer<HTTPRoute>;
   referenceGrants: ResourceInformer<ReferenceGrant>;
+  /** ConfigMaps, for the CA certificates a Gateway validates client certificates with. */
+  configMaps: ResourceInformer<V1ConfigMap>;
 }
 
 export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Logger): Caches {
@@ -46,5 +48,6 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     gateways: manager.addInformer(new ResourceInformer<Gateway>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'Gateway', plural: 'gateways', optional: true }, log)),
     httpRoutes: manager.addInformer(new ResourceInformer<HTTPRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'HTTPRoute', plural: 'httproutes', optional: true }, log)),
     referenceGrants: manager.addInformer(new ResourceInformer<ReferenceGrant>(kubeConfig, { apiVersion: referenceGrantApiVersion, kind: 'ReferenceGrant', plural: 'referencegrants', optional: true }, log)),
+    configMaps: manager.addInformer(new ResourceInformer<V1ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, log)),
   };
 }

@@ -53,6 +53,12 @@ export interface TlsParamsIR {
   maximumVersion?: '1.2' | '1.3';
 }
 
+/** Check client certificates against CA certificates (PEM); with the insecure fallback, a client without a valid one is let in too. */
+export interface ClientValidationIR {
+  caCertificates: string;
+  allowInsecureFallback?: boolean;
+}
+
 /** A TLS filter chain: the names it answers for (none: every other name) and its certificate's SDS secret. */
 export interface TlsChainIR {
   serverNames: string[];
@@ -73,7 +79,7 @@ export interface ListenerIR {
   /** Expect a PROXY protocol header (v1 or v2) before anything else on a connection. */
   proxyProtocol?: boolean;
   /** Terminate TLS: one filter chain per certificate, chosen by SNI; ALPN h2 and http/1.1. */
-  tls?: { params: TlsParamsIR; chains: TlsChainIR[] };
+  tls?: { params: TlsParamsIR; chains: TlsChainIR[]; clientValidation?: ClientValidationIR };
 }
 
 export interface RouteConfigIR {

@@ -2,7 +2,7 @@
 // makes snapshots of them.
 import { isIP } from 'node:net';
 import type {
-  ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HeaderModifiersIR, HttpOptionsIR, ListenerIR, MirrorIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
+  ClientValidationIR, ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HeaderModifiersIR, HttpOptionsIR, ListenerIR, MirrorIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
   RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsChainIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
 } from './ir.ts';
 import { originRegex } from './cors-origin.ts';
@@ -113,7 +113,7 @@ function authorizationOverride(settings: object): object {
 
 const tlsVersions = { '1.2': 'TLSv1_2', '1.3': 'TLSv1_3' } as const;
 
-function downstreamTls(secret: string, params: TlsParamsIR): object {
+function downstreamTls(secret: string, params: TlsParamsIR, validation?: ClientValidationIR): object {
   const tlsParams = {
     ...(params.minimumVersion ? { tls_minimum_protocol_version: tlsVersions[params.minimumVersion] } : {}),
     ...(params.maximumVersion ? { tls_maximum_protocol_version: tlsVersions[params.maximumVersion] } : {}),
@@ -127,7 +127,11 @@ function downstreamTls(secret: string, params: TlsParamsIR): object {
         tls_certificate_sds_secret_configs: [{ name: secret, sds_config: ads }],
         alpn_protocols: ['h2', 'http/1.1'],
         ...(Object.keys(tlsParams).length ? { tls_params: tlsParams } : {}),
+        ...(validation
+          ? { validation_context: { trusted_ca: { inline_string: validation.caCertificates }, ...(validation.allowInsecureFallback ? { trust_chain_verification: 'ACCEPT_UNTRUSTED' } : {}) } }
+          : {}),
       },
+      ...(validation && !validation.allowInsecureFallback ? { require_client_certificate: { value: true } } : {}),
     }),
   };
 }
@@ -151,7 +155,7 @@ export function listenerResource(listener: ListenerIR, routeAuthorizations: Rout
     ? tls.chains.map((chain) => ({
         ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
         filters: [managerFor(chain)],
-        transport_socket: downstreamTls(chain.secret, tls.params),
+        transport_socket: downstreamTls(chain.secret, tls.params, tls.clientValidation),
       }))
     : [{ filters: [manager] }];
   return {
@@ -274,6 +278,9 @@ function corsPolicy(cors: CorsIR): object {
     ...(cors.exposeHeaders?.length ? { expose_headers: cors.exposeHeaders.join(', ') } : {}),
     ...(cors.maxAgeSeconds === undefined ? {} : { max_age: String(cors.maxAgeSeconds) }),
     ...(cors.allowCredentials === undefined ? {} : { allow_credentials: { value: cors.allowCredentials } }),
+    // A preflight from an origin not allowed is answered by Envoy without CORS headers, not
+    // passed to the backend (which might allow it): what the Gateway API and ingress-nginx do.
+    forward_not_matching_preflights: { value: false },
   });
 }
 

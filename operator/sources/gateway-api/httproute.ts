@@ -11,7 +11,7 @@ import { regexProblem } from '../re2.ts';
 import { attach, namesGateway } from './attach.ts';
 import type { ResolvedListener } from './listeners.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
-import { gatewayGroup, type BackendObjectReference, type Gateway, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference } from './types.ts';
+import { gatewayGroup, type BackendObjectReference, type Gateway, type GatewayListener, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference } from './types.ts';
 
 export const gatewayApiSourceName = 'gateway-api';
 
@@ -304,6 +304,19 @@ function rules(route: HTTPRoute, lookups: GatewayLookups): RulesResult {
 
 const accepted = (message: string): RouteCondition => ({ type: 'Accepted', status: 'True', reason: 'Accepted', message });
 
+/**
+ * A route's rules as one listener serves them: a redirect that names neither scheme nor port
+ * keeps the listener's port (the spec's rule; Envoy would keep the Host header's, which a client
+ * need not send), unless that is the protocol's own port, which the Location leaves out.
+ */
+function onListener(routes: RouteIR[], listener: GatewayListener): RouteIR[] {
+  const defaultPort = listener.protocol === 'HTTPS' ? 443 : 80;
+  if (listener.port === defaultPort) return routes;
+  return routes.map((route) => (route.redirect && !('httpsRedirect' in route.redirect) && !route.redirect.scheme && !route.redirect.port
+    ? { ...route, redirect: { ...route.redirect, port: listener.port } }
+    : route));
+}
+
 /** An HTTPRoute in one Gateway's graph: its hosts on the listeners it attaches to, and its status under each parentRef naming the Gateway. */
 export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners: readonly ResolvedListener[], lookups: GatewayLookups): RouteTranslation {
   const origin = httpRouteOrigin(route);
@@ -311,7 +324,7 @@ export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners
   const hostnames = route.spec.hostnames ?? [];
   const parents: ParentOutcome[] = [];
   const attachedTo = new Set<number>();
-  const tableHosts = new Map<string, Set<string>>();
+  const tableHosts = new Map<string, { names: Set<string>; listener: ResolvedListener }>();
   for (const parentRef of route.spec.parentRefs ?? []) {
     if (!namesGateway(parentRef, namespace, gateway)) continue;
     const result = attach(parentRef, { kind: 'HTTPRoute', namespace, hostnames }, gateway, listeners, lookups);
@@ -322,9 +335,9 @@ export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners
     for (const { index, listener, hostnames: served } of result.attachments) {
       attachedTo.add(index);
       if (!listener.ready) continue; // counted, not served
-      const set = tableHosts.get(listener.table) ?? new Set<string>();
-      for (const hostname of served) set.add(hostname);
-      tableHosts.set(listener.table, set);
+      const entry = tableHosts.get(listener.table) ?? { names: new Set<string>(), listener };
+      for (const hostname of served) entry.names.add(hostname);
+      tableHosts.set(listener.table, entry);
     }
     parents.push({ parentRef, conditions: [accepted('The route is attached to the Gateway.')] });
   }
@@ -335,9 +348,10 @@ export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners
   for (const parent of parents) parent.conditions.push(refs);
 
   const hosts: HostClaim[] = [];
-  for (const [table, names] of tableHosts) {
+  for (const [table, { names, listener }] of tableHosts) {
+    const routes = onListener(resolved.routes, listener.listener);
     for (const hostname of [...names].sort()) {
-      hosts.push({ table, mode: 'merged', field: 'spec.hostnames', host: { name: hostname, domains: [hostname], routes: resolved.routes } });
+      hosts.push({ table, mode: 'merged', field: 'spec.hostnames', host: { name: hostname, domains: [hostname], routes } });
     }
   }
   const clusters = new Map(resolved.clusters.map((cluster) => [cluster.name, cluster]));

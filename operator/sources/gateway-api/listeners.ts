@@ -9,6 +9,7 @@ import type { InstallationPart } from '../../graph/installation.ts';
 import { httpOptions, installationIR } from '../../installation/gateway-ir.ts';
 import type { ListenerIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
 import { tlsSecret } from '../tls-secret.ts';
+import { frontendConfig, frontendValidation, type FrontendValidation } from './frontend-validation.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
 import { gatewayGroup, type Gateway, type GatewayListener, type RouteGroupKind } from './types.ts';
 
@@ -124,6 +125,7 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
   const resolved: ResolvedListener[] = [];
   const chainsByPort = new Map<number, TlsChainIR[]>();
   const secrets = new Map<string, SecretIR>();
+  const validationByPort = new Map<number, FrontendValidation>();
   for (const [index, listener] of listeners.entries()) {
     const field = `spec.listeners[${index}]`;
     const conditions: ListenerCondition[] = [];
@@ -134,14 +136,25 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     let refs: { ok: boolean; reason: string; message: string } = { ok: true, reason: 'ResolvedRefs', message: 'Every reference resolved.' };
     if (invalid.length) refs = { ok: false, reason: 'InvalidRouteKinds', message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot attach to a ${listener.protocol} listener; allowed: HTTPRoute` };
     let listenerSecrets: SecretIR[] = [];
+    let noValidCaCertificate: string | undefined;
+    let certificateProblem = false;
     if (supported && listener.protocol === 'HTTPS') {
       if ((listener.tls?.mode ?? 'Terminate') !== 'Terminate') {
         refs = { ok: false, reason: 'UnsupportedValue', message: `${field}.tls.mode: only Terminate is allowed for protocol HTTPS` };
+        certificateProblem = true;
       } else {
         const result = certificates(gateway, listener, field, lookups);
-        if ('problem' in result) refs = { ok: false, reason: result.reason, message: result.problem };
-        else listenerSecrets = result.secrets;
+        if ('problem' in result) {
+          refs = { ok: false, reason: result.reason, message: result.problem };
+          certificateProblem = true;
+        } else {
+          listenerSecrets = result.secrets;
+        }
       }
+      const frontend = validationByPort.get(listener.port) ?? frontendValidation(gateway, listener.port, lookups);
+      validationByPort.set(listener.port, frontend);
+      if (frontend.problem && refs.ok) refs = { ok: false, reason: frontend.problem.reason, message: frontend.problem.message };
+      if (frontend.noValidCertificate) noValidCaCertificate = `No CA certificate of ${frontendConfig(gateway, listener.port)?.field ?? 'spec.tls.frontend'}.validation resolved: the listener cannot check client certificates`;
     }
     const conflict = protocolConflict
       ? { reason: 'ProtocolConflict', message: `${field}: port ${listener.port} is asked for with several protocols` }
@@ -150,13 +163,16 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
         : undefined;
     conditions.push(
       supported
-        ? condition('Accepted', !conflict, conflict?.reason ?? 'Accepted', conflict?.message ?? 'The listener is valid.')
+        ? noValidCaCertificate && !conflict
+          ? condition('Accepted', false, 'NoValidCACertificate', noValidCaCertificate)
+          : condition('Accepted', !conflict, conflict?.reason ?? 'Accepted', conflict?.message ?? 'The listener is valid.')
         : condition('Accepted', false, 'UnsupportedProtocol', `${field}.protocol: ${listener.protocol} is not served; allowed: HTTP, HTTPS`),
       condition('ResolvedRefs', refs.ok, refs.reason, refs.message),
       conflict ? { type: 'Conflicted', status: 'True', ...conflict } : { type: 'Conflicted', status: 'False', reason: 'NoConflicts', message: 'No conflict with another listener.' },
     );
-    // A listener with an invalid certificate serves nothing; one with invalid route kinds serves the valid ones.
-    const ready = supported && !conflict && (refs.ok || refs.reason === 'InvalidRouteKinds');
+    // A listener without its certificate serves nothing; one with invalid route kinds serves the
+    // valid ones, one with some CA certificates unresolved checks clients with the others.
+    const ready = supported && !conflict && !noValidCaCertificate && !certificateProblem;
     if (ready && listener.protocol === 'HTTPS') {
       for (const secret of listenerSecrets) secrets.set(secret.name, secret);
       const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name, routeConfigName: listenerTable(listener) };
@@ -173,7 +189,10 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     // An HTTPS port's connection managers are its chains', each with its listener's table.
     const base: ListenerIR = { name, address: '0.0.0.0', port: envoyPort(port), routeConfigName: chains?.[0]?.routeConfigName ?? `port_${port}`, statPrefix: name, http, ...proxyProtocol };
     // Named chains first (the most specific name wins SNI), the listener without a hostname last.
-    envoyListeners.push(chains ? { ...base, tls: { params, chains: [...chains].sort((a, b) => Number(a.serverNames.length === 0) - Number(b.serverNames.length === 0)) } } : base);
+    const clientValidation = validationByPort.get(port)?.validation;
+    envoyListeners.push(chains
+      ? { ...base, tls: { params, chains: [...chains].sort((a, b) => Number(a.serverNames.length === 0) - Number(b.serverNames.length === 0)), ...(clientValidation ? { clientValidation } : {}) } }
+      : base);
   }
   const tables = [...new Set([...envoyListeners.map((listener) => listener.routeConfigName), ...envoyListeners.flatMap((listener) => listener.tls?.chains.map((chain) => chain.routeConfigName ?? listener.routeConfigName) ?? [])])];
   return {

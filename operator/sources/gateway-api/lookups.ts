@@ -1,8 +1,8 @@
 // What the Gateway API's translators read besides Services, EndpointSlices and Secrets:
-// Namespaces (a listener's allowedRoutes selects them by label) and ReferenceGrants (which
-// cross-namespace references a namespace permits). Each read is named, as the cluster lookups
+// Namespaces (a listener's allowedRoutes selects them by label), ReferenceGrants (which
+// cross-namespace references a namespace permits) and ConfigMaps (client CA certificates). Each read is named, as the cluster lookups
 // name theirs, so that a change rebuilds only the Gateways whose graphs read it.
-import type { V1Namespace } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import { watching, type WatchSource } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { recording, type ClusterLookups, type Lookups } from '../lookups.ts';
@@ -10,22 +10,27 @@ import type { ReferenceGrant } from './types.ts';
 
 export const namespaceRead = (name: string): string => `namespace:${name}`;
 export const referenceGrantsRead = (namespace: string): string => `referencegrants:${namespace}`;
+export const configMapRead = (namespace: string, name: string): string => `configmap:${namespace}/${name}`;
 
 export interface GatewayLookups extends Lookups {
   namespace(name: string): V1Namespace | undefined;
   /** The ReferenceGrants in a namespace: what it lets objects of other namespaces refer to. */
   referenceGrants(namespace: string): readonly ReferenceGrant[];
+  /** A ConfigMap: CA certificates for client-certificate validation (key ca.crt). */
+  configMap(namespace: string, name: string): V1ConfigMap | undefined;
 }
 
 export class ClusterGatewayLookups {
   readonly cluster: ClusterLookups;
   private readonly namespaces: ResourceInformer<V1Namespace>;
   private readonly grants: ResourceInformer<ReferenceGrant>;
+  private readonly configMaps: ResourceInformer<V1ConfigMap>;
 
-  constructor(cluster: ClusterLookups, namespaces: ResourceInformer<V1Namespace>, grants: ResourceInformer<ReferenceGrant>) {
+  constructor(cluster: ClusterLookups, namespaces: ResourceInformer<V1Namespace>, grants: ResourceInformer<ReferenceGrant>, configMaps: ResourceInformer<V1ConfigMap>) {
     this.cluster = cluster;
     this.namespaces = namespaces;
     this.grants = grants;
+    this.configMaps = configMaps;
   }
 
   /** Lookups that remember what they were asked for, as read names. */
@@ -43,6 +48,10 @@ export class ClusterGatewayLookups {
           reads.add(referenceGrantsRead(namespace));
           return this.grants.list().filter((grant) => grant.metadata?.namespace === namespace);
         },
+        configMap: (namespace, name) => {
+          reads.add(configMapRead(namespace, name));
+          return this.configMaps.get(name, namespace);
+        },
       },
     };
   }
@@ -52,6 +61,7 @@ export class ClusterGatewayLookups {
     return [
       watching(this.namespaces, (namespace) => readersOf(namespaceRead(namespace.metadata?.name ?? ''))),
       watching(this.grants, (grant) => readersOf(referenceGrantsRead(grant.metadata?.namespace ?? ''))),
+      watching(this.configMaps, (configMap) => readersOf(configMapRead(configMap.metadata?.namespace ?? '', configMap.metadata?.name ?? ''))),
     ];
   }
 }

@@ -5,6 +5,7 @@ import { updateConditions } from '../../installation/conditions.ts';
 import { classInstallation, gatewayController } from './classes.ts';
 import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
 import { supportedFeatures } from './features.ts';
+import { insecureFrontend } from './frontend-validation.ts';
 import type { GatewayBuild } from './source.ts';
 import type { Condition, Gateway, GatewayClass, HTTPRoute, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
 
@@ -43,6 +44,13 @@ export interface FleetObserved {
   /** Some Envoy of the fleet holds and acknowledged the fleet's current snapshot. */
   programmed: boolean;
 }
+
+const insecureMode: Update = {
+  type: 'InsecureFrontendValidationMode',
+  status: 'True',
+  reason: 'ConfigurationChanged',
+  message: 'spec.tls.frontend lets clients without a valid certificate in (mode AllowInsecureFallback).',
+};
 
 export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now: Date): NonNullable<Gateway['status']> {
   const { gateway } = build;
@@ -88,7 +96,7 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
   });
   return {
     addresses,
-    conditions: conditions(gateway.status?.conditions, [accepted, programmed], generation, now),
+    conditions: conditions(gateway.status?.conditions, [accepted, programmed, ...(insecureFrontend(gateway) ? [insecureMode] : [])], generation, now),
     listeners,
   };
 }

@@ -63,6 +63,14 @@ export interface GatewayListener {
   };
 }
 
+/** How an HTTPS listener checks client certificates (spec.tls.frontend). */
+export interface FrontendTLSConfig {
+  validation?: {
+    caCertificateRefs?: Array<{ group?: string; kind?: string; name: string; namespace?: string }>;
+    mode?: 'AllowValidOnly' | 'AllowInsecureFallback';
+  };
+}
+
 export interface ListenerStatus {
   name: string;
   supportedKinds: RouteGroupKind[];
@@ -76,6 +84,7 @@ export interface Gateway extends KubernetesObject {
     listeners: GatewayListener[];
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: LocalObjectReference };
+    tls?: { frontend?: { default?: FrontendTLSConfig; perPort?: Array<{ port: number; tls: FrontendTLSConfig }> } };
   };
   status?: { addresses?: Array<{ type?: string; value: string }>; conditions?: Condition[]; listeners?: ListenerStatus[] };
 }

@@ -1,7 +1,7 @@
 // The Gateway API golden cases, shared by the golden test and the Envoy validation of their IRs:
 // each case's Gateways built as the source builds them (the Gateway's part, then each HTTPRoute
 // naming it, translated alone) from a default installation, merged into the Gateway's graph.
-import type { V1EndpointSlice, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EndpointSlice, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { GatewayIR } from '../../../../xds/ir.ts';
@@ -26,6 +26,7 @@ interface CaseInput {
   secrets?: V1Secret[];
   namespaces?: V1Namespace[];
   referenceGrants?: ReferenceGrant[];
+  configMaps?: V1ConfigMap[];
 }
 
 export interface GatewayApiCaseResult {
@@ -45,6 +46,7 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
     ...base,
     namespace: (namespaceName) => (input.namespaces ?? []).find((namespace) => namespace.metadata?.name === namespaceName),
     referenceGrants: (namespace) => (input.referenceGrants ?? []).filter((grant) => grant.metadata?.namespace === namespace),
+    configMap: (namespace, name) => (input.configMaps ?? []).find((configMap) => configMap.metadata?.namespace === namespace && configMap.metadata.name === name),
   };
   const result: GatewayApiCaseResult = { gateways: {}, routes: {} };
   const builds: GatewayBuild[] = [];
