@@ -21,6 +21,8 @@ const repository = fileURLToPath(new URL('../../', import.meta.url));
 const gatewayApiVersion = /^GATEWAY_API_VERSION=(\S+)$/m.exec(readFileSync(`${repository}e2e/gateway-api/versions.env`, 'utf8'))?.[1] ?? '';
 const portico = JSON.parse(readFileSync(`${repository}package.json`, 'utf8')) as { version: string };
 const profiles = ['GATEWAY-HTTP'];
+const usableAddress = '198.18.223.250';
+const unusableAddress = '198.19.255.250';
 const reportFile = `${repository}conformance/reports/${gatewayApiVersion}/experimental-v${portico.version}-default-report.yaml`;
 
 interface ProfileResult {
@@ -74,6 +76,9 @@ describe('the Gateway API conformance suite', function () {
       '-organization', 'portico.dev', '-project', 'portico', '-url', 'https://portico.dev',
       '-version', `v${portico.version}`, '-contact', 'https://portico.dev',
       '-report-output', written,
+      // GatewayStaticAddresses asks for one address the load balancer gives and one it refuses:
+      // one in the test bed's load-balancer range, one in the test range outside it.
+      '-usable-address', usableAddress, '-unusable-address', unusableAddress,
     ], { cwd: work, env: { ...process.env, KUBECONFIG: kubeconfig } });
     const log = `${suite.stdout}\n${suite.stderr}`;
     writeFileSync(join(tmpdir(), 'portico-conformance.log'), log);

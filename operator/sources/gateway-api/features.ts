@@ -2,9 +2,46 @@
 // what the conformance run tests (conformance/reports/ holds the report of that run). A feature
 // is listed here only when the suite's tests of it pass.
 export const supportedFeatures: readonly string[] = [
+  // Core of the GATEWAY-HTTP profile.
   'Gateway',
   'HTTPRoute',
   'ReferenceGrant',
+  // Gateway, extended.
+  'GatewayAddressEmpty',
+  'GatewayFrontendClientCertificateValidation',
+  'GatewayFrontendClientCertificateValidationInsecureFallback',
+  'GatewayHTTPListenerIsolation',
+  'GatewayHTTPSListenerDetectMisdirectedRequests',
+  'GatewayInfrastructure',
+  'GatewayPort8080',
+  'GatewayStaticAddresses',
+  // HTTPRoute, extended.
+  'HTTPRoute303RedirectStatusCode',
+  'HTTPRoute307RedirectStatusCode',
+  'HTTPRoute308RedirectStatusCode',
+  'HTTPRouteBackendProtocolH2C',
+  'HTTPRouteBackendProtocolWebSocket',
+  'HTTPRouteBackendRequestHeaderModification',
+  'HTTPRouteBackendTimeout',
+  'HTTPRouteCORS',
+  'HTTPRouteDestinationPortMatching',
+  'HTTPRouteHostRewrite',
+  'HTTPRouteMethodMatching',
+  'HTTPRouteNamedRouteRule',
+  'HTTPRouteParentRefPort',
+  'HTTPRoutePathRedirect',
+  'HTTPRoutePathRewrite',
+  'HTTPRoutePortRedirect',
+  'HTTPRouteQueryParamMatching',
+  'HTTPRouteRequestMirror',
+  'HTTPRouteRequestMultipleMirrors',
+  'HTTPRouteRequestPercentageMirror',
+  'HTTPRouteRequestTimeout',
+  'HTTPRouteResponseHeaderModification',
+  'HTTPRouteRetry',
+  'HTTPRouteRetryBackendTimeout',
+  'HTTPRouteRetryConnectionError',
+  'HTTPRouteSchemeRedirect',
 ].sort();
 
 /** The Gateway API release whose CRDs and conformance suite Portico is built and tested against. */
