@@ -3,7 +3,8 @@
 # kube-controller-manager, kube-scheduler and the kwok controller, as processes on
 # this machine under kwokctl's binary runtime (settings in kwokctl.yaml), the test bed's
 # daemon (e2e/testbed/: the pod runtime and the load balancer), and two nodes. Idempotent: a
-# running cluster is left as it is (its daemon restarted if it is gone). Prints the address plan. Prints, on stdout, the settings that reach it:
+# running cluster is left as it is (its daemon restarted if it is gone; one without nodes, left
+# by a start cut short, is replaced). Prints the address plan, and on stdout the settings that reach it:
 #   eval "$(e2e/cluster/up.sh)"   # sets KUBECONFIG, puts the built kubectl on PATH, and names
 #                                 # the apiserver's audit log (PORTICO_AUDIT_LOG)
 # With --check, starts nothing: exits 0 (and prints the settings) if the cluster runs, 3 if not.
@@ -18,7 +19,10 @@ print_settings() {
 
 running() {
   [[ -f "$kubeconfig" && -x "$kubernetes_bin/kubectl" ]] &&
-    "$kubernetes_bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1
+    "$kubernetes_bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1 &&
+    # A start cut off before its nodes were made (the test bed could not start) left a control
+    # plane that schedules nothing: that is no running cluster, and is replaced.
+    [[ -n "$("$kubernetes_bin/kubectl" --kubeconfig "$kubeconfig" get nodes -o name 2>/dev/null)" ]]
 }
 
 if [[ "${1:-}" == "--check" ]]; then
