@@ -4,7 +4,7 @@ import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewa
 import { ResourceInformer } from './runtime/informer.ts';
 import type { Manager } from './runtime/manager.ts';
 import * as knative from './sources/knative/types.ts';
-import { gatewayApiVersion, referenceGrantApiVersion, type Gateway, type GatewayClass, type HTTPRoute, type ReferenceGrant } from './sources/gateway-api/types.ts';
+import { gatewayApiVersion, referenceGrantApiVersion, type Gateway, type GatewayClass, type HTTPRoute, type ListenerSet, type ReferenceGrant } from './sources/gateway-api/types.ts';
 
 /** The informer caches every replica fills: what the controllers and the translators read. */
 export interface Caches {
@@ -23,6 +23,8 @@ export interface Caches {
   gatewayClasses: ResourceInformer<GatewayClass>;
   gateways: ResourceInformer<Gateway>;
   httpRoutes: ResourceInformer<HTTPRoute>;
+  /** ListenerSets (the experimental channel's): empty while their CRD is not installed. */
+  listenerSets: ResourceInformer<ListenerSet>;
   referenceGrants: ResourceInformer<ReferenceGrant>;
   /** ConfigMaps, for the CA certificates a Gateway validates client certificates with. */
   configMaps: ResourceInformer<V1ConfigMap>;
@@ -47,6 +49,7 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     gatewayClasses: manager.addInformer(new ResourceInformer<GatewayClass>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'GatewayClass', plural: 'gatewayclasses', optional: true }, log)),
     gateways: manager.addInformer(new ResourceInformer<Gateway>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'Gateway', plural: 'gateways', optional: true }, log)),
     httpRoutes: manager.addInformer(new ResourceInformer<HTTPRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'HTTPRoute', plural: 'httproutes', optional: true }, log)),
+    listenerSets: manager.addInformer(new ResourceInformer<ListenerSet>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'ListenerSet', plural: 'listenersets', optional: true }, log)),
     referenceGrants: manager.addInformer(new ResourceInformer<ReferenceGrant>(kubeConfig, { apiVersion: referenceGrantApiVersion, kind: 'ReferenceGrant', plural: 'referencegrants', optional: true }, log)),
     configMaps: manager.addInformer(new ResourceInformer<V1ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, log)),
   };

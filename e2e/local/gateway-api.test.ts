@@ -163,6 +163,36 @@ describe('the Gateway API through real Envoy pods', function () {
     expect(refs.message).to.include('nowhere');
   });
 
+  it('adds a ListenerSet\'s listener to the Gateway it names: its port on the fleet\'s Service, routes naming the set answering there', async () => {
+    const web = gatewayManifest('web', [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }]);
+    await apply({ ...web, spec: { ...web.spec, allowedListeners: { namespaces: { from: 'All' } } } });
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ListenerSet',
+      metadata: { name: 'team-api', namespace: apps },
+      spec: { parentRef: { name: 'web', namespace: infra }, listeners: [{ name: 'api', port: 8081, protocol: 'HTTP', hostname: 'api.example.com', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+    });
+    await apply(route('api', {
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', name: 'team-api' }],
+      rules: [{ backendRefs: [{ name: 'v2', port: 80 }] }],
+    }));
+    await kubectlOk(['wait', '--for=condition=Accepted', 'listenerset/team-api', '-n', apps, '--timeout=60s']);
+    const address = await addressOf('web');
+    await eventually('the fleet\'s Service to take the set\'s port', async () => {
+      const service = JSON.parse(await kubectlOk(['get', 'service', 'portico-web', '-n', infra, '-o', 'json'])) as { spec: { ports: Array<{ port: number }> } };
+      return service.spec.ports.some((port) => port.port === 8081) ? true : undefined;
+    }, 60_000, 200);
+    const answer = await eventually('the set\'s route to answer on its port', async () => {
+      const response = await sendRequest(`http://${address}:8081/`, { headers: { host: 'api.example.com' } }).catch(() => undefined);
+      return response?.status === 200 ? response : undefined;
+    }, 60_000, 200);
+    expect(echo(answer).backend).to.equal('v2');
+    // The Gateway's own listener does not serve what names only the set.
+    expect((await get(address, 'api.example.com', '/')).status).to.equal(404);
+    expect((await gatewayStatus('web'))?.attachedListenerSets).to.equal(1);
+    await kubectlOk(['delete', 'listenerset', 'team-api', '-n', apps, '--wait=true']);
+  });
+
   it('refuses a route from a namespace the listener does not allow, with NotAllowedByListeners', async () => {
     await apply(gatewayManifest('same-only', [{ name: 'http', port: 8080, protocol: 'HTTP' }]));
     await apply(route('from-apps', { parentRefs: [{ name: 'same-only', namespace: infra }], rules: [{ backendRefs: [{ name: 'v1', port: 80 }] }] }));

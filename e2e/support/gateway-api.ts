@@ -25,5 +25,6 @@ export interface GatewayStatus {
     addresses?: Array<{ type?: string; value: string }>;
     conditions?: Array<{ type: string; status: string; reason: string }>;
     listeners?: Array<{ name: string; attachedRoutes: number; conditions: Array<{ type: string; status: string; reason: string }> }>;
+    attachedListenerSets?: number;
   };
 }

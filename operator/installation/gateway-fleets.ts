@@ -6,7 +6,7 @@
 // and a Gateway no longer of Portico's has them deleted here. Level-triggered, like the
 // installation reconciler.
 import { createHash } from 'node:crypto';
-import type { KubeConfig, KubernetesObject, V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Deployment, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { GatewayInstallation } from '../api/gatewayinstallation.ts';
 import { referenceOf, type KubeClient } from '../kube/client.ts';
@@ -15,7 +15,8 @@ import { ResourceInformer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { gatewayInstallation, gatewayKey, parseGatewayFleetKey } from '../sources/gateway-api/classes.ts';
 import { envoyPort } from '../sources/gateway-api/listeners.ts';
-import { gatewayApiVersion, type Gateway, type GatewayClass } from '../sources/gateway-api/types.ts';
+import { listenerSetAllowed, listenerSetParent } from '../sources/gateway-api/listener-sets.ts';
+import { gatewayApiVersion, type Gateway, type GatewayClass, type ListenerSet } from '../sources/gateway-api/types.ts';
 import { ownedKinds } from './controller.ts';
 import { kindKey, OwnedObjects } from './owned-objects.ts';
 import { applyServicePatches } from './patches/apply.ts';
@@ -32,10 +33,12 @@ export function fleetName(gateway: string): string {
 }
 
 /** What the fleet renderer needs of a Gateway. */
-export function gatewayFleet(gateway: Gateway): GatewayFleet {
+export function gatewayFleet(gateway: Gateway, listenerSets: readonly ListenerSet[] = []): GatewayFleet {
   const namespace = gateway.metadata?.namespace ?? '';
   const name = gateway.metadata?.name ?? '';
-  const ports = [...new Set(gateway.spec.listeners.map((listener) => listener.port))].sort((a, b) => a - b);
+  // The ports of the Gateway's listeners and of the ListenerSets it admits.
+  const listeners = [...gateway.spec.listeners, ...listenerSets.flatMap((set) => set.spec.listeners)];
+  const ports = [...new Set(listeners.map((listener) => listener.port))].sort((a, b) => a - b);
   const address = gateway.spec.addresses?.find((item) => (item.type ?? 'IPAddress') === 'IPAddress')?.value;
   return {
     xdsKey: gatewayKey(gateway),
@@ -53,6 +56,8 @@ export interface FleetCaches {
   installations: ResourceInformer<GatewayInstallation>;
   gateways: ResourceInformer<Gateway>;
   gatewayClasses: ResourceInformer<GatewayClass>;
+  listenerSets: ResourceInformer<ListenerSet>;
+  namespaces: ResourceInformer<V1Namespace>;
 }
 
 export interface GatewayFleets {
@@ -80,6 +85,13 @@ export function registerGatewayFleets(
   const owned = new OwnedObjects(client, informers, log.child({ controller: 'gateway-fleets' }));
   const served = (gateway: Gateway) => (gateway.metadata?.deletionTimestamp ? undefined : gatewayInstallation(gateway, { get: (name) => caches.gatewayClasses.get(name) }, caches.installations.list()));
 
+  /** The ListenerSets a Gateway admits: their ports are its Service's too. */
+  const admittedSets = (gateway: Gateway) => caches.listenerSets.list().filter((set) => {
+    const parent = listenerSetParent(set);
+    return parent?.namespace === gateway.metadata?.namespace && parent?.name === gateway.metadata?.name
+      && listenerSetAllowed(gateway, set, { namespace: (name) => caches.namespaces.get(name) });
+  });
+
   const prune = async (namespace: string, gatewayUid: string | undefined, wanted: Set<string>) => {
     for (const informer of informers.values()) {
       for (const object of informer.list()) {
@@ -102,7 +114,7 @@ export function registerGatewayFleets(
       if (gateway) await prune(parsed.namespace, gateway.metadata?.uid, new Set());
       return undefined;
     }
-    const fleet = gatewayFleet(gateway);
+    const fleet = gatewayFleet(gateway, admittedSets(gateway));
     let xdsClient;
     if (settings.xds.tlsDirectory) {
       const authority = xds?.authority();
@@ -141,6 +153,12 @@ export function registerGatewayFleets(
           watching(caches.gateways, (gateway) => [gatewayKey(gateway)]),
           watching(caches.gatewayClasses, allGateways),
           watching(caches.installations, allGateways),
+          watching(caches.listenerSets, (set) => {
+            const parent = listenerSetParent(set);
+            return parent ? [`gateway/${parent.namespace}/${parent.name}`] : [];
+          }),
+          // A namespace's labels decide which sets a Gateway with a selector admits.
+          watching(caches.namespaces, () => caches.gateways.list().filter((gateway) => gateway.spec.allowedListeners?.namespaces?.from === 'Selector').map(gatewayKey)),
           ...[...informers.values()].map((informer) => watching(informer, gatewayOf)),
         ],
         listKeys: allGateways,

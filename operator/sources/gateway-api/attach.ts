@@ -4,7 +4,7 @@
 // Attachment does not depend on the listener being valid (the spec counts a route attached to a
 // listener with unresolved references); serving does. Pure; the reasons are the spec's.
 import { selects, type GatewayLookups } from './lookups.ts';
-import { moreSpecific, type ResolvedListener } from './listeners.ts';
+import { moreSpecific, sameOwner, type ListenerOwner, type ResolvedListener } from './listeners.ts';
 import { gatewayGroup, type Gateway, type ParentReference } from './types.ts';
 
 /** Whether a parentRef names this Gateway (of a route in `routeNamespace`). */
@@ -13,6 +13,17 @@ export function namesGateway(reference: ParentReference, routeNamespace: string,
     && (reference.kind ?? 'Gateway') === 'Gateway'
     && (reference.namespace ?? routeNamespace) === gateway.metadata?.namespace
     && reference.name === gateway.metadata.name;
+}
+
+/**
+ * Whose listeners a parentRef names in this Gateway's graph: the Gateway's own, or those of a
+ * ListenerSet attached to it (a route naming the Gateway does not reach a set's listeners).
+ */
+export function parentOwner(reference: ParentReference, routeNamespace: string, gateway: Gateway, listeners: readonly ResolvedListener[]): ListenerOwner | undefined {
+  if (namesGateway(reference, routeNamespace, gateway)) return { kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' };
+  if ((reference.group ?? gatewayGroup) !== gatewayGroup || reference.kind !== 'ListenerSet') return undefined;
+  const owner: ListenerOwner = { kind: 'ListenerSet', namespace: reference.namespace ?? routeNamespace, name: reference.name };
+  return listeners.some((listener) => sameOwner(listener.owner, owner)) ? owner : undefined;
 }
 
 /** Whether a hostname matches another, either a wildcard (*.example.com matches any name under example.com). */
@@ -49,10 +60,11 @@ export type AttachResult =
   | { accepted: true; attachments: Attachment[] }
   | { accepted: false; reason: 'NoMatchingParent' | 'NotAllowedByListeners' | 'NoMatchingListenerHostname'; message: string };
 
-function namespaceAllowed(listener: ResolvedListener, gateway: Gateway, routeNamespace: string, lookups: Pick<GatewayLookups, 'namespace'>): boolean {
+function namespaceAllowed(listener: ResolvedListener, routeNamespace: string, lookups: Pick<GatewayLookups, 'namespace'>): boolean {
   const from = listener.listener.allowedRoutes?.namespaces?.from ?? 'Same';
   if (from === 'All') return true;
-  if (from === 'Same') return routeNamespace === gateway.metadata?.namespace;
+  // Same: the namespace of whoever declares the listener (a ListenerSet's own, not its Gateway's).
+  if (from === 'Same') return routeNamespace === listener.owner.namespace;
   if (from === 'Selector') return selects(listener.listener.allowedRoutes?.namespaces?.selector, lookups.namespace(routeNamespace)?.metadata?.labels ?? {});
   return false;
 }
@@ -63,16 +75,17 @@ export function attach(
   gateway: Gateway,
   listeners: readonly ResolvedListener[],
   lookups: Pick<GatewayLookups, 'namespace'>,
+  owner: ListenerOwner = { kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' },
 ): AttachResult {
   const candidates = listeners
     .map((listener, index) => ({ listener, index }))
-    .filter(({ listener }) => (reference.sectionName === undefined || listener.listener.name === reference.sectionName) && (reference.port === undefined || listener.listener.port === reference.port));
-  const parent = `Gateway ${gateway.metadata?.namespace}/${gateway.metadata?.name}`;
+    .filter(({ listener }) => sameOwner(listener.owner, owner) && (reference.sectionName === undefined || listener.listener.name === reference.sectionName) && (reference.port === undefined || listener.listener.port === reference.port));
+  const parent = `${owner.kind} ${owner.namespace}/${owner.name}`;
   if (!candidates.length) {
     const which = [reference.sectionName === undefined ? '' : `sectionName "${reference.sectionName}"`, reference.port === undefined ? '' : `port ${reference.port}`].filter(Boolean).join(' and ');
     return { accepted: false, reason: 'NoMatchingParent', message: `${parent} has no listener with ${which}` };
   }
-  const allowed = candidates.filter(({ listener }) => listener.kinds.some((kind) => kind.kind === route.kind) && namespaceAllowed(listener, gateway, route.namespace, lookups));
+  const allowed = candidates.filter(({ listener }) => listener.kinds.some((kind) => kind.kind === route.kind) && namespaceAllowed(listener, route.namespace, lookups));
   if (!allowed.length) return { accepted: false, reason: 'NotAllowedByListeners', message: `No listener of ${parent} that the parentRef names takes ${route.kind}s from namespace ${route.namespace} (see each listener's allowedRoutes)` };
   const siblingsOf = (listener: ResolvedListener) => listeners.filter((other) => other !== listener && other.ready && other.listener.port === listener.listener.port).map((other) => other.listener.hostname);
   const attachments = allowed.map(({ listener, index }) => ({ listener, index, hostnames: routeHostnames(route.hostnames, listener.listener.hostname, siblingsOf(listener)) })).filter((attachment) => attachment.hostnames.length);

@@ -15,6 +15,7 @@ export const supportedFeatures: readonly string[] = [
   'GatewayInfrastructure',
   'GatewayPort8080',
   'GatewayStaticAddresses',
+  'ListenerSet',
   // HTTPRoute, extended.
   'HTTPRoute303RedirectStatusCode',
   'HTTPRoute307RedirectStatusCode',

@@ -8,7 +8,7 @@ import { durationSeconds } from '../../api/duration.ts';
 import type { ClusterIR, CorsIR, ForwardIR, HeaderMatchIR, HeaderModifiersIR, MirrorIR, GeneralRedirectIR, PathMatchIR, RedirectIR, RetryIR, RouteIR, WeightedClusterIR } from '../../../xds/ir.ts';
 import { backendCluster } from '../backends.ts';
 import { regexProblem } from '../re2.ts';
-import { attach, namesGateway } from './attach.ts';
+import { attach, parentOwner } from './attach.ts';
 import type { ResolvedListener } from './listeners.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
 import { gatewayGroup, type BackendObjectReference, type Gateway, type GatewayListener, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference } from './types.ts';
@@ -326,8 +326,9 @@ export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners
   const attachedTo = new Set<number>();
   const tableHosts = new Map<string, { names: Set<string>; listener: ResolvedListener }>();
   for (const parentRef of route.spec.parentRefs ?? []) {
-    if (!namesGateway(parentRef, namespace, gateway)) continue;
-    const result = attach(parentRef, { kind: 'HTTPRoute', namespace, hostnames }, gateway, listeners, lookups);
+    const owner = parentOwner(parentRef, namespace, gateway, listeners);
+    if (!owner) continue;
+    const result = attach(parentRef, { kind: 'HTTPRoute', namespace, hostnames }, gateway, listeners, lookups, owner);
     if (!result.accepted) {
       parents.push({ parentRef, conditions: [{ type: 'Accepted', status: 'False', reason: result.reason, message: result.message }] });
       continue;

@@ -11,7 +11,7 @@ import type { ListenerIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
 import { tlsSecret } from '../tls-secret.ts';
 import { frontendConfig, frontendValidation, type FrontendValidation } from './frontend-validation.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
-import { gatewayGroup, type Gateway, type GatewayListener, type RouteGroupKind } from './types.ts';
+import { gatewayGroup, type Gateway, type GatewayListener, type ListenerSet, type RouteGroupKind } from './types.ts';
 
 /** The container port Envoy listens on for a Gateway port: unprivileged (Envoy runs as nobody), as Envoy Gateway maps them. */
 export function envoyPort(port: number): number {
@@ -24,9 +24,19 @@ export function envoyPort(port: number): number {
  * An HTTPS listener has its own, behind its own filter chain: the table of the listener the
  * client's SNI chose answers, and a Host that belongs to another listener is misdirected (421).
  */
-export function listenerTable(listener: GatewayListener): string {
-  return listener.protocol === 'HTTPS' ? `port_${listener.port}_${listener.name}` : `port_${listener.port}`;
+export function listenerTable(listener: GatewayListener, owner?: ListenerOwner): string {
+  if (listener.protocol !== 'HTTPS') return `port_${listener.port}`;
+  return owner?.kind === 'ListenerSet' ? `port_${listener.port}_${owner.namespace}_${owner.name}_${listener.name}` : `port_${listener.port}_${listener.name}`;
 }
+
+/** Whose listener it is: the Gateway's own, or a ListenerSet's attached to it. */
+export interface ListenerOwner {
+  kind: 'Gateway' | 'ListenerSet';
+  namespace: string;
+  name: string;
+}
+
+export const sameOwner = (a: ListenerOwner, b: ListenerOwner): boolean => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 
 /** Whether listener hostname `a` is more specific than `b` (undefined: any name). */
 export function moreSpecific(a: string | undefined, b: string | undefined): boolean {
@@ -49,6 +59,7 @@ export interface ListenerCondition {
 /** What a Gateway listener is, for routes to attach to and for its status. */
 export interface ResolvedListener {
   listener: GatewayListener;
+  owner: ListenerOwner;
   /** spec.listeners[i] */
   field: string;
   /** Valid and without conflict: routes may attach and Envoy serves it. */
@@ -87,17 +98,17 @@ function routeKinds(listener: GatewayListener): { kinds: RouteGroupKind[]; inval
 }
 
 /** The certificates of an HTTPS listener, or why they cannot be had. */
-function certificates(gateway: Gateway, listener: GatewayListener, field: string, lookups: GatewayLookups): { secrets: SecretIR[] } | { problem: string; reason: 'RefNotPermitted' | 'InvalidCertificateRef' } {
+function certificates(owner: ListenerOwner, listener: GatewayListener, field: string, lookups: GatewayLookups): { secrets: SecretIR[] } | { problem: string; reason: 'RefNotPermitted' | 'InvalidCertificateRef' } {
   const invalid = (problem: string) => ({ problem, reason: 'InvalidCertificateRef' as const });
   const references = listener.tls?.certificateRefs ?? [];
   if (!references.length) return invalid(`${field}.tls.certificateRefs must name at least one Secret for protocol HTTPS`);
   const secrets: SecretIR[] = [];
-  const namespace = gateway.metadata?.namespace ?? '';
+  const namespace = owner.namespace;
   for (const [index, reference] of references.entries()) {
     const where = `${field}.tls.certificateRefs[${index}]`;
     if ((reference.group ?? '') !== '' || (reference.kind ?? 'Secret') !== 'Secret') return invalid(`${where} must be a Secret (group "", kind Secret), not ${reference.group ?? ''}/${reference.kind ?? ''}`);
     const targetNamespace = reference.namespace ?? namespace;
-    const permitted = referencePermitted(lookups, { from: { group: gatewayGroup, kind: 'Gateway', namespace }, to: { group: '', kind: 'Secret', namespace: targetNamespace, name: reference.name } });
+    const permitted = referencePermitted(lookups, { from: { group: gatewayGroup, kind: owner.kind, namespace }, to: { group: '', kind: 'Secret', namespace: targetNamespace, name: reference.name } });
     if (!permitted) return { problem: `${where} names Secret ${targetNamespace}/${reference.name} in another namespace, and no ReferenceGrant there permits it`, reason: 'RefNotPermitted' };
     const result = tlsSecret(lookups.secret(targetNamespace, reference.name), targetNamespace, reference.name);
     if ('problem' in result) return invalid(`${where}: ${result.problem.message}`);
@@ -109,8 +120,21 @@ function certificates(gateway: Gateway, listener: GatewayListener, field: string
 /** The hostname a listener answers for on its port's table, '*' for any. */
 const listenerHost = (listener: GatewayListener) => listener.hostname ?? '*';
 
-export function gatewayPart(gateway: Gateway, installation: GatewayInstallation, lookups: GatewayLookups): GatewayPart {
+/**
+ * `listenerSets`: the sets the Gateway admits, in precedence order. Their listeners come after the
+ * Gateway's own; one that collides with a listener before it (the Gateway's, or an older set's)
+ * is in conflict, and the earlier one keeps its port and hostname.
+ */
+export function gatewayPart(gateway: Gateway, installation: GatewayInstallation, lookups: GatewayLookups, listenerSets: readonly ListenerSet[] = []): GatewayPart {
   const listeners = gateway.spec.listeners;
+  const gatewayOwner: ListenerOwner = { kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' };
+  const entries = [
+    ...listeners.map((listener) => ({ listener, owner: gatewayOwner })),
+    ...listenerSets.flatMap((set) => {
+      const owner: ListenerOwner = { kind: 'ListenerSet', namespace: set.metadata?.namespace ?? '', name: set.metadata?.name ?? '' };
+      return set.spec.listeners.map((listener) => ({ listener, owner }));
+    }),
+  ];
   const http = { ...httpOptions(installation), ignoreHostPort: true };
   const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
   const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
@@ -122,17 +146,41 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     const key = `${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`;
     hostnames.set(key, (hostnames.get(key) ?? 0) + 1);
   }
+  // What the listeners before a set's listener hold: a port's protocol, a port, protocol and hostname.
+  const claimedProtocols = new Map<number, string>();
+  const claimedHosts = new Set<string>();
+  for (const listener of listeners) {
+    if (!claimedProtocols.has(listener.port)) claimedProtocols.set(listener.port, listener.protocol);
+    claimedHosts.add(`${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`);
+  }
   const resolved: ResolvedListener[] = [];
   const chainsByPort = new Map<number, TlsChainIR[]>();
   const secrets = new Map<string, SecretIR>();
   const validationByPort = new Map<number, FrontendValidation>();
-  for (const [index, listener] of listeners.entries()) {
+  const indexes = new Map<string, number>();
+  for (const { listener, owner } of entries) {
+    const ownerKey = `${owner.kind}/${owner.namespace}/${owner.name}`;
+    const index = indexes.get(ownerKey) ?? 0;
+    indexes.set(ownerKey, index + 1);
     const field = `spec.listeners[${index}]`;
     const conditions: ListenerCondition[] = [];
     const { kinds, invalid } = routeKinds(listener);
     const supported = protocolsServed.has(listener.protocol);
-    const protocolConflict = (protocolsByPort.get(listener.port)?.size ?? 0) > 1;
-    const hostnameConflict = (hostnames.get(`${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`) ?? 0) > 1;
+    const hostKey = `${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`;
+    let protocolConflict: boolean;
+    let hostnameConflict: boolean;
+    if (owner.kind === 'Gateway') {
+      protocolConflict = (protocolsByPort.get(listener.port)?.size ?? 0) > 1;
+      hostnameConflict = (hostnames.get(hostKey) ?? 0) > 1;
+    } else {
+      const held = claimedProtocols.get(listener.port);
+      protocolConflict = held !== undefined && held !== listener.protocol;
+      hostnameConflict = !protocolConflict && claimedHosts.has(hostKey);
+      if (!protocolConflict && !hostnameConflict) {
+        claimedProtocols.set(listener.port, listener.protocol);
+        claimedHosts.add(hostKey);
+      }
+    }
     let refs: { ok: boolean; reason: string; message: string } = { ok: true, reason: 'ResolvedRefs', message: 'Every reference resolved.' };
     if (invalid.length) refs = { ok: false, reason: 'InvalidRouteKinds', message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot attach to a ${listener.protocol} listener; allowed: HTTPRoute` };
     let listenerSecrets: SecretIR[] = [];
@@ -143,7 +191,7 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
         refs = { ok: false, reason: 'UnsupportedValue', message: `${field}.tls.mode: only Terminate is allowed for protocol HTTPS` };
         certificateProblem = true;
       } else {
-        const result = certificates(gateway, listener, field, lookups);
+        const result = certificates(owner, listener, field, lookups);
         if ('problem' in result) {
           refs = { ok: false, reason: result.reason, message: result.problem };
           certificateProblem = true;
@@ -157,16 +205,19 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
       if (frontend.noValidCertificate) noValidCaCertificate = `No CA certificate of ${frontendConfig(gateway, listener.port)?.field ?? 'spec.tls.frontend'}.validation resolved: the listener cannot check client certificates`;
     }
     const conflict = protocolConflict
-      ? { reason: 'ProtocolConflict', message: `${field}: port ${listener.port} is asked for with several protocols` }
+      ? { reason: 'ProtocolConflict', message: `${field}: port ${listener.port} is asked for with several protocols${owner.kind === 'ListenerSet' ? ' (the Gateway\'s or an older set\'s listener holds it)' : ''}` }
       : hostnameConflict
-        ? { reason: 'HostnameConflict', message: `${field}: another listener on port ${listener.port} and protocol ${listener.protocol} has hostname ${listenerHost(listener)}` }
+        ? { reason: 'HostnameConflict', message: `${field}: another listener on port ${listener.port} and protocol ${listener.protocol} has hostname ${listenerHost(listener)}${owner.kind === 'ListenerSet' ? ' (the Gateway\'s or an older set\'s, which keeps it)' : ''}` }
         : undefined;
+    // A conflict is told first: it is why the listener is refused even where its protocol is served elsewhere.
     conditions.push(
-      supported
-        ? noValidCaCertificate && !conflict
-          ? condition('Accepted', false, 'NoValidCACertificate', noValidCaCertificate)
-          : condition('Accepted', !conflict, conflict?.reason ?? 'Accepted', conflict?.message ?? 'The listener is valid.')
-        : condition('Accepted', false, 'UnsupportedProtocol', `${field}.protocol: ${listener.protocol} is not served; allowed: HTTP, HTTPS`),
+      conflict
+        ? condition('Accepted', false, conflict.reason, conflict.message)
+        : !supported
+          ? condition('Accepted', false, 'UnsupportedProtocol', `${field}.protocol: ${listener.protocol} is not served; allowed: HTTP, HTTPS`)
+          : noValidCaCertificate
+            ? condition('Accepted', false, 'NoValidCACertificate', noValidCaCertificate)
+            : condition('Accepted', true, 'Accepted', 'The listener is valid.'),
       condition('ResolvedRefs', refs.ok, refs.reason, refs.message),
       conflict ? { type: 'Conflicted', status: 'True', ...conflict } : { type: 'Conflicted', status: 'False', reason: 'NoConflicts', message: 'No conflict with another listener.' },
     );
@@ -175,10 +226,10 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     const ready = supported && !conflict && !noValidCaCertificate && !certificateProblem;
     if (ready && listener.protocol === 'HTTPS') {
       for (const secret of listenerSecrets) secrets.set(secret.name, secret);
-      const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name, routeConfigName: listenerTable(listener) };
+      const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name, routeConfigName: listenerTable(listener, owner) };
       chainsByPort.set(listener.port, [...(chainsByPort.get(listener.port) ?? []), chain]);
     }
-    resolved.push({ listener, field, ready, kinds: supported ? kinds : [], table: listenerTable(listener), conditions });
+    resolved.push({ listener, owner, field, ready, kinds: supported ? kinds : [], table: listenerTable(listener, owner), conditions });
   }
 
   const proxyProtocol = installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};

@@ -10,14 +10,16 @@ import { watching, type WatchSource } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { gatewayFleetKey, gatewayInstallation, gatewayKey, parseGatewayFleetKey } from './classes.ts';
 import { gatewayApiSourceName, httpRouteOrigin, translateHTTPRoute, type ParentOutcome } from './httproute.ts';
+import { byListenerSetPrecedence, listenerSetAllowed, listenerSetKey, listenerSetParent } from './listener-sets.ts';
 import { gatewayPart, type ResolvedListener } from './listeners.ts';
 import type { ClusterGatewayLookups } from './lookups.ts';
-import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute } from './types.ts';
+import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute, type ListenerSet } from './types.ts';
 
 export interface GatewayApiCaches {
   gatewayClasses: ResourceInformer<GatewayClass>;
   gateways: ResourceInformer<Gateway>;
   httpRoutes: ResourceInformer<HTTPRoute>;
+  listenerSets: ResourceInformer<ListenerSet>;
 }
 
 /** What the last build of a Gateway made of it and of its routes. */
@@ -27,6 +29,8 @@ export interface GatewayBuild {
   listeners: ResolvedListener[];
   /** Route key (namespace/name) → its status under each parentRef naming the Gateway. */
   routes: Map<string, { route: HTTPRoute; parents: ParentOutcome[]; attachedTo: number[] }>;
+  /** The ListenerSets naming the Gateway, in precedence order, and whether it admits each. */
+  listenerSets: Array<{ set: ListenerSet; allowed: boolean }>;
 }
 
 /** What the snapshot controller asks of a source of fleets of their own. */
@@ -42,12 +46,18 @@ export interface FleetSource {
 
 const routeKey = (route: HTTPRoute) => `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
 
-/** The Gateways a route's parentRefs name, as fleet keys. */
-function parentGateways(route: HTTPRoute): string[] {
+/** The parents a route's parentRefs name: `Gateway/<ns>/<name>` or `ListenerSet/<ns>/<name>`. */
+function parentKeys(route: HTTPRoute): string[] {
   const namespace = route.metadata?.namespace ?? '';
   return (route.spec.parentRefs ?? [])
-    .filter((reference) => (reference.group ?? gatewayGroup) === gatewayGroup && (reference.kind ?? 'Gateway') === 'Gateway')
-    .map((reference) => gatewayFleetKey(reference.namespace ?? namespace, reference.name));
+    .filter((reference) => (reference.group ?? gatewayGroup) === gatewayGroup && ['Gateway', 'ListenerSet'].includes(reference.kind ?? 'Gateway'))
+    .map((reference) => `${reference.kind ?? 'Gateway'}/${reference.namespace ?? namespace}/${reference.name}`);
+}
+
+/** The fleet key of the Gateway a ListenerSet names, if any. */
+function setGateway(set: ListenerSet): string | undefined {
+  const parent = listenerSetParent(set);
+  return parent && gatewayFleetKey(parent.namespace, parent.name);
 }
 
 /** The Gateway's own fragment: the virtual hosts it claims itself (misdirected hosts). */
@@ -60,8 +70,10 @@ export class GatewayApiSource implements FleetSource {
   readonly caches: GatewayApiCaches;
   private readonly lookups: ClusterGatewayLookups;
   private readonly builds = new Map<string, GatewayBuild>();
-  /** Gateway key → the routes naming it, kept from route events: a build must not scan every route. */
-  private readonly routesByGateway = new Map<string, Map<string, HTTPRoute>>();
+  /** Parent key (parentKeys) → the routes naming it, kept from route events: a build must not scan every route. */
+  private readonly routesByParent = new Map<string, Map<string, HTTPRoute>>();
+  /** Gateway fleet key → the ListenerSets naming it, kept from their events. */
+  private readonly setsByGateway = new Map<string, Map<string, ListenerSet>>();
   private readonly buildListeners: Array<(key: string, build: GatewayBuild | undefined, previous: GatewayBuild | undefined) => void> = [];
 
   constructor(caches: GatewayApiCaches, lookups: ClusterGatewayLookups) {
@@ -70,16 +82,40 @@ export class GatewayApiSource implements FleetSource {
     const indexed = new Map<string, string[]>();
     caches.httpRoutes.onEvent((event, route) => {
       const key = routeKey(route);
-      for (const gateway of indexed.get(key) ?? []) this.routesByGateway.get(gateway)?.delete(key);
+      for (const parent of indexed.get(key) ?? []) this.routesByParent.get(parent)?.delete(key);
       indexed.delete(key);
       if (event === 'delete') return;
-      const gateways = parentGateways(route);
-      indexed.set(key, gateways);
-      for (const gateway of gateways) {
-        const routes = this.routesByGateway.get(gateway) ?? new Map<string, HTTPRoute>();
+      const parents = parentKeys(route);
+      indexed.set(key, parents);
+      for (const parent of parents) {
+        const routes = this.routesByParent.get(parent) ?? new Map<string, HTTPRoute>();
         routes.set(key, route);
-        this.routesByGateway.set(gateway, routes);
+        this.routesByParent.set(parent, routes);
       }
+    });
+    const setParents = new Map<string, string>();
+    caches.listenerSets.onEvent((event, set) => {
+      const key = listenerSetKey(set);
+      const before = setParents.get(key);
+      if (before) this.setsByGateway.get(before)?.delete(key);
+      setParents.delete(key);
+      const gateway = setGateway(set);
+      if (event === 'delete' || !gateway) return;
+      setParents.set(key, gateway);
+      const sets = this.setsByGateway.get(gateway) ?? new Map<string, ListenerSet>();
+      sets.set(key, set);
+      this.setsByGateway.set(gateway, sets);
+    });
+  }
+
+  /** The Gateways a route concerns through its parentRefs: those it names, and those of the ListenerSets it names. */
+  private routeGateways(route: HTTPRoute): string[] {
+    return parentKeys(route).flatMap((parent) => {
+      const [kind, namespace = '', name = ''] = parent.split('/');
+      if (kind === 'Gateway') return [gatewayFleetKey(namespace, name)];
+      const set = this.caches.listenerSets.get(name, namespace);
+      const gateway = set && setGateway(set);
+      return gateway ? [gateway] : [];
     });
   }
 
@@ -116,18 +152,25 @@ export class GatewayApiSource implements FleetSource {
       return undefined;
     }
     const { lookups, reads } = this.lookups.recording();
-    const { part, listeners, hosts } = gatewayPart(gateway, installation, lookups);
+    const named = [...(this.setsByGateway.get(key)?.values() ?? [])].sort(byListenerSetPrecedence);
+    const listenerSets = named.map((set) => ({ set, allowed: listenerSetAllowed(gateway, set, lookups) }));
+    const admitted = listenerSets.filter(({ allowed }) => allowed).map(({ set }) => set);
+    const { part, listeners, hosts } = gatewayPart(gateway, installation, lookups, admitted);
     const fragments: Fragment[] = [];
     if (hosts.length) fragments.push(gatewayFragment(gateway, hosts));
     const routes: GatewayBuild['routes'] = new Map();
-    for (const route of this.routesByGateway.get(key)?.values() ?? []) {
+    const candidates = new Map<string, HTTPRoute>();
+    for (const parent of [`Gateway/${parsed.namespace}/${parsed.name}`, ...admitted.map((set) => `ListenerSet/${listenerSetKey(set)}`)]) {
+      for (const [routeName, route] of this.routesByParent.get(parent) ?? []) candidates.set(routeName, route);
+    }
+    for (const route of candidates.values()) {
       const recorded = this.lookups.recording();
       const translation = translateHTTPRoute(route, gateway, listeners, recorded.lookups);
       if (!translation.parents.length) continue;
       routes.set(routeKey(route), { route, parents: translation.parents, attachedTo: translation.attachedTo });
       fragments.push({ ...translation.fragment, reads: recorded.reads });
     }
-    const build: GatewayBuild = { gateway, installation: installation.metadata?.name ?? '', listeners, routes };
+    const build: GatewayBuild = { gateway, installation: installation.metadata?.name ?? '', listeners, routes, listenerSets };
     this.builds.set(key, build);
     for (const listener of this.buildListeners) listener(key, build, previous);
     return { part: { ...part, reads }, fragments };
@@ -139,7 +182,12 @@ export class GatewayApiSource implements FleetSource {
       watching(this.caches.gatewayClasses, (gatewayClass) => this.caches.gateways.list().filter((gateway) => gateway.spec.gatewayClassName === gatewayClass.metadata?.name).map(gatewayKey)),
       watching(this.caches.gateways, (gateway) => [gatewayKey(gateway)]),
       // A route concerns the Gateways it names now and those whose graphs hold it.
-      watching(this.caches.httpRoutes, (route) => [...new Set([...parentGateways(route), ...context.holdersOf(httpRouteOrigin(route).key)])]),
+      watching(this.caches.httpRoutes, (route) => [...new Set([...this.routeGateways(route), ...context.holdersOf(httpRouteOrigin(route).key)])]),
+      // A set concerns the Gateway it names now and those whose last build had it.
+      watching(this.caches.listenerSets, (set) => [...new Set([
+        ...[setGateway(set)].filter((gateway): gateway is string => gateway !== undefined),
+        ...[...this.builds].filter(([, build]) => build.listenerSets.some((entry) => listenerSetKey(entry.set) === listenerSetKey(set))).map(([fleet]) => fleet),
+      ])]),
       ...this.lookups.watches((read) => context.readersOf(read)),
     ];
   }

@@ -1,8 +1,8 @@
 // The leader's Gateway API status writer: GatewayClasses of Portico's controller (Accepted,
 // SupportedVersion, supportedFeatures), the Gateways it serves (Accepted, Programmed once their
 // Envoys acknowledged their configuration, addresses, listeners) and the routes naming them
-// (status.parents, other controllers' entries kept). Keys: class:<name>, gateway:<ns>/<name>,
-// route:<ns>/<name>. Written only when it differs from the stored status.
+// (status.parents, other controllers' entries kept), and the ListenerSets naming them. Keys:
+// class:<name>, gateway:<ns>/<name>, route:<ns>/<name>, listenerset:<ns>/<name>. Written only when it differs from the stored status.
 import type { V1Service } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -13,7 +13,8 @@ import type { ResourceInformer } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { gatewayController, gatewayFleetKey, gatewayKey } from './classes.ts';
 import type { GatewayApiSource, GatewayBuild } from './source.ts';
-import { gatewayClassStatus, gatewayStatus, routeParents } from './status.ts';
+import { listenerSetKey, listenerSetParent } from './listener-sets.ts';
+import { gatewayClassStatus, gatewayStatus, listenerSetStatus, routeParents } from './status.ts';
 import { gatewayApiVersion, type Gateway } from './types.ts';
 
 export interface GatewayApiStatusOptions {
@@ -41,7 +42,7 @@ export function registerGatewayApiStatusController(
   log: Logger,
 ): GatewayApiStatusController {
   const statusLog = log.child({ controller: 'gateway-api-status' });
-  const { gatewayClasses, gateways, httpRoutes } = source.caches;
+  const { gatewayClasses, gateways, httpRoutes, listenerSets } = source.caches;
   /** Route key → the fleets whose builds name it, so that a route leaving a Gateway is written too. */
   const routeFleets = new Map<string, Set<string>>();
 
@@ -62,6 +63,23 @@ export function registerGatewayApiStatusController(
     if (isDeepStrictEqual(status, asStored(gateway.status ?? {}))) return;
     await client.mergePatch({ ...referenceOf(gateway), apiVersion: gatewayApiVersion, kind: 'Gateway' }, { metadata: { resourceVersion: gateway.metadata?.resourceVersion }, status }, 'status');
     statusLog.info({ gateway: `${namespace}/${name}`, programmed: status.conditions?.find((condition) => condition.type === 'Programmed')?.status }, 'Gateway status updated');
+  };
+
+  const writeListenerSet = async (namespace: string, name: string) => {
+    const set = listenerSets.get(name, namespace);
+    const parent = set && listenerSetParent(set);
+    const gateway = parent && gateways.get(parent.name, parent.namespace);
+    const build = gateway && source.lastBuild(gatewayKey(gateway));
+    if (!set || !gateway || !build) return;
+    const built = build.listenerSets.find((entry) => listenerSetKey(entry.set) === listenerSetKey(set))?.set;
+    // Not built at this generation yet: the build enqueues it.
+    if (built?.metadata?.generation !== set.metadata?.generation) return;
+    const computed = listenerSetStatus(build, set, { service: options.fleetService(gateway), programmed: options.programmed(gatewayKey(gateway)) }, new Date());
+    if (!computed) return;
+    const status = asStored(computed);
+    if (isDeepStrictEqual(status, asStored(set.status ?? {}))) return;
+    await client.mergePatch({ ...referenceOf(set), apiVersion: gatewayApiVersion, kind: 'ListenerSet' }, { metadata: { resourceVersion: set.metadata?.resourceVersion }, status }, 'status');
+    statusLog.info({ listenerSet: `${namespace}/${name}`, accepted: status.conditions?.find((condition) => condition.type === 'Accepted')?.status }, 'ListenerSet status updated');
   };
 
   const writeRoute = async (namespace: string, name: string) => {
@@ -86,6 +104,7 @@ export function registerGatewayApiStatusController(
     if (kind === 'class') await writeClass(rest);
     else if (kind === 'gateway') await writeGateway(namespace, name);
     else if (kind === 'route') await writeRoute(namespace, name);
+    else if (kind === 'listenerset') await writeListenerSet(namespace, name);
     return undefined;
   };
 
@@ -99,11 +118,13 @@ export function registerGatewayApiStatusController(
           watching(installations, () => gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`)),
           watching(gateways, (gateway) => [`gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`]),
           watching(httpRoutes, (route) => [`route:${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`]),
+          watching(listenerSets, (set) => [`listenerset:${listenerSetKey(set)}`]),
         ],
         listKeys: () => [
           ...gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`),
           ...gateways.list().map((gateway) => `gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`),
           ...httpRoutes.list().map((route) => `route:${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`),
+          ...listenerSets.list().map((set) => `listenerset:${listenerSetKey(set)}`),
         ],
         reconcile,
         workers: 8,
@@ -116,6 +137,7 @@ export function registerGatewayApiStatusController(
   source.onBuild((fleet, build, previous) => {
     const parsed = fleet.slice('gateway/'.length);
     controller.enqueue(`gateway:${parsed}`);
+    for (const { set } of [...(build?.listenerSets ?? []), ...(previous?.listenerSets ?? [])]) controller.enqueue(`listenerset:${listenerSetKey(set)}`);
     for (const key of new Set([...(build?.routes.keys() ?? []), ...(previous?.routes.keys() ?? [])])) {
       const fleets = routeFleets.get(key) ?? new Set<string>();
       if (build?.routes.has(key)) fleets.add(fleet);

@@ -7,7 +7,8 @@ import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
 import { supportedFeatures } from './features.ts';
 import { insecureFrontend } from './frontend-validation.ts';
 import type { GatewayBuild } from './source.ts';
-import type { Condition, Gateway, GatewayClass, HTTPRoute, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
+import type { ResolvedListener } from './listeners.ts';
+import type { Condition, Gateway, GatewayClass, HTTPRoute, ListenerSet, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
 
 type Update = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
 
@@ -56,9 +57,9 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
   const { gateway } = build;
   const generation = gateway.metadata?.generation;
   const addresses = serviceAddresses(observed.service);
-  const attached = new Map<number, number>();
-  for (const { attachedTo } of build.routes.values()) for (const index of attachedTo) attached.set(index, (attached.get(index) ?? 0) + 1);
-  const ready = build.listeners.filter((listener) => listener.ready).length;
+  const attached = attachedCounts(build);
+  const own = build.listeners.map((resolved, index) => ({ resolved, index })).filter(({ resolved }) => resolved.owner.kind === 'Gateway');
+  const ready = own.filter(({ resolved }) => resolved.ready).length;
   const unsupported = (gateway.spec.addresses ?? []).filter((address) => (address.type ?? 'IPAddress') !== 'IPAddress');
   // An IPAddress without a value asks for any address: the load balancer's.
   const requested = (gateway.spec.addresses ?? []).filter((address) => (address.type ?? 'IPAddress') === 'IPAddress' && address.value).map((address) => address.value!);
@@ -67,7 +68,7 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
     ? { type: 'Accepted', status: 'False', reason: 'InvalidParameters', message: `spec.infrastructure.parametersRef: ${parameters.group}/${parameters.kind} is not a kind Portico reads; the fleet's settings come from the GatewayClass's GatewayInstallation, so leave it unset` }
     : unsupported.length
     ? { type: 'Accepted', status: 'False', reason: 'UnsupportedAddress', message: `spec.addresses: type ${unsupported.map((address) => address.type).join(', ')} is not supported; allowed: IPAddress (the fleet Service's load-balancer address)` }
-    : ready === build.listeners.length
+    : ready === own.length
     ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The Gateway is valid.' }
     : ready > 0
       ? { type: 'Accepted', status: 'True', reason: 'ListenersNotValid', message: 'Some listeners are not valid; see status.listeners.' }
@@ -82,22 +83,65 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
     : !observed.programmed
       ? { type: 'Programmed', status: 'False', reason: 'Pending', message: 'No Envoy of the Gateway\'s fleet has acknowledged its configuration yet.' }
       : { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'The Gateway\'s Envoys hold its configuration.' };
-  const listeners: ListenerStatus[] = build.listeners.map((resolved, index) => {
-    const current = gateway.status?.listeners?.find((listener) => listener.name === resolved.listener.name)?.conditions;
-    const programmedListener: Update = resolved.ready && programmed.status === 'True'
-      ? { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Envoy serves the listener.' }
-      : { type: 'Programmed', status: 'False', reason: resolved.ready ? 'Pending' : 'Invalid', message: resolved.ready ? programmed.message : 'The listener is not valid; see its other conditions.' };
-    return {
-      name: resolved.listener.name,
-      supportedKinds: resolved.kinds,
-      attachedRoutes: attached.get(index) ?? 0,
-      conditions: conditions(current, [...resolved.conditions, programmedListener], generation, now),
-    };
-  });
+  const listeners = own.map(({ resolved, index }) => listenerStatus(resolved, attached.get(index) ?? 0, programmed, gateway.status?.listeners, generation, now));
+  const attachedListenerSets = build.listenerSets.filter(({ set, allowed }) => allowed && build.listeners.some((resolved) => resolved.ready && resolved.owner.kind === 'ListenerSet' && resolved.owner.namespace === set.metadata?.namespace && resolved.owner.name === set.metadata.name)).length;
   return {
     addresses,
     conditions: conditions(gateway.status?.conditions, [accepted, programmed, ...(insecureFrontend(gateway) ? [insecureMode] : [])], generation, now),
     listeners,
+    // Reported when the Gateway admits ListenerSets at all.
+    ...(gateway.spec.allowedListeners ? { attachedListenerSets } : {}),
+  };
+}
+
+/** Routes attached per listener index of a build. */
+function attachedCounts(build: GatewayBuild): Map<number, number> {
+  const attached = new Map<number, number>();
+  for (const { attachedTo } of build.routes.values()) for (const index of attachedTo) attached.set(index, (attached.get(index) ?? 0) + 1);
+  return attached;
+}
+
+function listenerStatus(resolved: ResolvedListener, attachedRoutes: number, programmed: Update, current: readonly ListenerStatus[] | undefined, generation: number | undefined, now: Date): ListenerStatus {
+  const previous = current?.find((listener) => listener.name === resolved.listener.name)?.conditions;
+  const conflict = resolved.conditions.find((condition) => condition.type === 'Conflicted' && condition.status === 'True');
+  const programmedListener: Update = resolved.ready && programmed.status === 'True'
+    ? { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'Envoy serves the listener.' }
+    : { type: 'Programmed', status: 'False', reason: resolved.ready ? 'Pending' : (conflict?.reason ?? 'Invalid'), message: resolved.ready ? programmed.message : 'The listener is not valid; see its other conditions.' };
+  return {
+    name: resolved.listener.name,
+    supportedKinds: resolved.kinds,
+    attachedRoutes,
+    conditions: conditions(previous, [...resolved.conditions, programmedListener], generation, now),
+  };
+}
+
+/** A ListenerSet's status from the build of the Gateway it names (undefined: no build has it). */
+export function listenerSetStatus(build: GatewayBuild, set: ListenerSet, observed: FleetObserved, now: Date): NonNullable<ListenerSet['status']> | undefined {
+  const entry = build.listenerSets.find((item) => item.set.metadata?.namespace === set.metadata?.namespace && item.set.metadata?.name === set.metadata?.name);
+  if (!entry) return undefined;
+  const generation = set.metadata?.generation;
+  const gateway = `Gateway ${build.gateway.metadata?.namespace ?? ''}/${build.gateway.metadata?.name ?? ''}`;
+  const gatewayAccepted = build.listeners.some((resolved) => resolved.owner.kind === 'Gateway' && resolved.ready);
+  const mine = build.listeners.map((resolved, index) => ({ resolved, index })).filter(({ resolved }) => resolved.owner.kind === 'ListenerSet' && resolved.owner.namespace === set.metadata?.namespace && resolved.owner.name === set.metadata.name);
+  const ready = mine.filter(({ resolved }) => resolved.ready).length;
+  const refusal = !entry.allowed
+    ? { reason: 'NotAllowed', message: `${gateway} does not admit ListenerSets from namespace ${set.metadata?.namespace ?? ''} (its spec.allowedListeners)` }
+    : !gatewayAccepted
+      ? { reason: 'ParentNotAccepted', message: `${gateway} is not accepted` }
+      : ready === 0
+        ? { reason: 'ListenersNotValid', message: 'No listener of the set is valid; see status.listeners.' }
+        : undefined;
+  const accepted: Update = refusal ? { type: 'Accepted', status: 'False', ...refusal } : { type: 'Accepted', status: 'True', reason: 'Accepted', message: `The set's listeners are part of ${gateway}.` };
+  const fleetProgrammed = observed.programmed && serviceAddresses(observed.service).length > 0;
+  const programmed: Update = refusal
+    ? { type: 'Programmed', status: 'False', ...refusal }
+    : fleetProgrammed
+      ? { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'The Gateway\'s Envoys serve the set\'s listeners.' }
+      : { type: 'Programmed', status: 'False', reason: 'Pending', message: 'No Envoy of the Gateway\'s fleet has acknowledged its configuration yet.' };
+  const attached = attachedCounts(build);
+  return {
+    conditions: conditions(set.status?.conditions, [accepted, programmed], generation, now),
+    listeners: entry.allowed ? mine.map(({ resolved, index }) => listenerStatus(resolved, attached.get(index) ?? 0, programmed, set.status?.listeners, generation, now)) : [],
   };
 }
 

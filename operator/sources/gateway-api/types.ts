@@ -85,8 +85,19 @@ export interface Gateway extends KubernetesObject {
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: LocalObjectReference };
     tls?: { frontend?: { default?: FrontendTLSConfig; perPort?: Array<{ port: number; tls: FrontendTLSConfig }> } };
+    /** Which ListenerSets may add listeners to the Gateway (none unless said). */
+    allowedListeners?: { namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector } };
   };
-  status?: { addresses?: Array<{ type?: string; value: string }>; conditions?: Condition[]; listeners?: ListenerStatus[] };
+  status?: { addresses?: Array<{ type?: string; value: string }>; conditions?: Condition[]; listeners?: ListenerStatus[]; attachedListenerSets?: number };
+}
+
+/** Listeners added to a Gateway from another object (and namespace), routes attaching to them by naming the set. */
+export interface ListenerSet extends KubernetesObject {
+  spec: {
+    parentRef: { group?: string; kind?: string; namespace?: string; name: string };
+    listeners: GatewayListener[];
+  };
+  status?: { conditions?: Condition[]; listeners?: ListenerStatus[] };
 }
 
 export interface ParentReference {

@@ -11,8 +11,9 @@ import { translateHTTPRoute } from '../httproute.ts';
 import { gatewayPart } from '../listeners.ts';
 import type { GatewayLookups } from '../lookups.ts';
 import { gatewayFragment, type GatewayBuild } from '../source.ts';
-import { gatewayStatus, routeParents } from '../status.ts';
-import type { Gateway, HTTPRoute, ReferenceGrant, RouteParentStatus } from '../types.ts';
+import { byListenerSetPrecedence, listenerSetAllowed, listenerSetKey, listenerSetParent } from '../listener-sets.ts';
+import { gatewayStatus, listenerSetStatus, routeParents } from '../status.ts';
+import type { Gateway, HTTPRoute, ListenerSet, ReferenceGrant, RouteParentStatus } from '../types.ts';
 
 const casesDirectory = new URL('./translate/', import.meta.url);
 
@@ -27,6 +28,7 @@ interface CaseInput {
   namespaces?: V1Namespace[];
   referenceGrants?: ReferenceGrant[];
   configMaps?: V1ConfigMap[];
+  listenerSets?: ListenerSet[];
 }
 
 export interface GatewayApiCaseResult {
@@ -34,6 +36,8 @@ export interface GatewayApiCaseResult {
   gateways: Record<string, { ir: GatewayIR; status: NonNullable<Gateway['status']> }>;
   /** By route namespace/name: its status.parents. */
   routes: Record<string, RouteParentStatus[]>;
+  /** By ListenerSet namespace/name: its status (cases with ListenerSets only). */
+  listenerSets?: Record<string, NonNullable<ListenerSet['status']>>;
 }
 
 /** Statuses are computed at this moment, so that lastTransitionTime is stable. */
@@ -51,7 +55,12 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
   const result: GatewayApiCaseResult = { gateways: {}, routes: {} };
   const builds: GatewayBuild[] = [];
   for (const gateway of input.gateways) {
-    const { part, listeners, hosts } = gatewayPart(gateway, defaultInstallation, lookups);
+    const named = (input.listenerSets ?? []).filter((set) => {
+      const parent = listenerSetParent(set);
+      return parent?.namespace === gateway.metadata?.namespace && parent?.name === gateway.metadata?.name;
+    }).sort(byListenerSetPrecedence);
+    const listenerSets = named.map((set) => ({ set, allowed: listenerSetAllowed(gateway, set, lookups) }));
+    const { part, listeners, hosts } = gatewayPart(gateway, defaultInstallation, lookups, listenerSets.filter(({ allowed }) => allowed).map(({ set }) => set));
     const routes: GatewayBuild['routes'] = new Map();
     const fragments = hosts.length ? [gatewayFragment(gateway, hosts)] : [];
     for (const route of input.httpRoutes ?? []) {
@@ -61,10 +70,14 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
       fragments.push({ ...translation.fragment, reads: new Set<string>() });
     }
     const { ir } = mergeFragments(part, fragments);
-    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes };
+    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes, listenerSets };
     builds.push(build);
     const service: V1Service = { spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '198.18.128.1' }] } } };
     result.gateways[`${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`] = { ir, status: gatewayStatus(build, { service, programmed: true }, now) };
+    for (const { set } of listenerSets) {
+      const status = listenerSetStatus(build, set, { service, programmed: true }, now);
+      if (status) (result.listenerSets ??= {})[listenerSetKey(set)] = status;
+    }
   }
   for (const route of input.httpRoutes ?? []) result.routes[`${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`] = routeParents(route, builds, now);
   return result;

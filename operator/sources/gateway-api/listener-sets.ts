@@ -1,0 +1,34 @@
+// ListenerSets: which Gateway a set names, whether that Gateway lets it in
+// (spec.allowedListeners), and the order in which sets' listeners are considered after the
+// Gateway's own (the spec's: the older set first, then namespace and name). Pure.
+import { selects, type GatewayLookups } from './lookups.ts';
+import { gatewayGroup, type Gateway, type ListenerSet } from './types.ts';
+
+/** namespace/name of the Gateway a ListenerSet names, if it names one. */
+export function listenerSetParent(set: ListenerSet): { namespace: string; name: string } | undefined {
+  const reference = set.spec.parentRef;
+  if ((reference.group ?? gatewayGroup) !== gatewayGroup || (reference.kind ?? 'Gateway') !== 'Gateway') return undefined;
+  return { namespace: reference.namespace ?? set.metadata?.namespace ?? '', name: reference.name };
+}
+
+/** Whether the Gateway's allowedListeners admits a ListenerSet of this namespace (None unless said). */
+export function listenerSetAllowed(gateway: Gateway, set: ListenerSet, lookups: Pick<GatewayLookups, 'namespace'>): boolean {
+  const namespaces = gateway.spec.allowedListeners?.namespaces;
+  const from = namespaces?.from ?? 'None';
+  const namespace = set.metadata?.namespace ?? '';
+  if (from === 'All') return true;
+  if (from === 'Same') return namespace === gateway.metadata?.namespace;
+  if (from === 'Selector') return selects(namespaces?.selector, lookups.namespace(namespace)?.metadata?.labels ?? {});
+  return false;
+}
+
+/** The older set first; of sets made in the same second, by namespace and name. */
+export function byListenerSetPrecedence(a: ListenerSet, b: ListenerSet): number {
+  const created = (set: ListenerSet) => Date.parse(String(set.metadata?.creationTimestamp ?? '')) || 0;
+  const age = created(a) - created(b);
+  if (age !== 0) return age;
+  const key = (set: ListenerSet) => `${set.metadata?.namespace ?? ''}/${set.metadata?.name ?? ''}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+export const listenerSetKey = (set: ListenerSet): string => `${set.metadata?.namespace ?? ''}/${set.metadata?.name ?? ''}`;
