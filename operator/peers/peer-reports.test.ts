@@ -21,18 +21,18 @@ function slice(name: string, namespace: string, service: string, port: number | 
 describe('peersOf', () => {
   it('lists the other replicas behind the Service at its http port, named by their pods', () => {
     const slices = [
-      slice('portico-xds-1', 'portico-system', 'portico-xds', 8080, [['10.0.0.1', 'portico-a'], ['10.0.0.2', 'portico-b'], ['10.0.0.3']]),
-      slice('other-1', 'portico-system', 'other', 8080, [['10.0.0.9', 'other-a']]),
-      slice('portico-xds-1', 'elsewhere', 'portico-xds', 8080, [['10.0.1.1', 'stranger']]),
+      slice('portico-xds-1', 'portico-system', 'portico-xds', 8080, [['198.18.128.1', 'portico-a'], ['198.18.128.2', 'portico-b'], ['198.18.128.3']]),
+      slice('other-1', 'portico-system', 'other', 8080, [['198.18.128.9', 'other-a']]),
+      slice('portico-xds-1', 'elsewhere', 'portico-xds', 8080, [['198.18.129.1', 'stranger']]),
     ];
     expect(peersOf(slices, 'portico-system', 'portico-xds', 'portico-a')).to.deep.equal([
-      { replica: '10.0.0.3', url: 'http://10.0.0.3:8080' },
-      { replica: 'portico-b', url: 'http://10.0.0.2:8080' },
+      { replica: '198.18.128.3', url: 'http://198.18.128.3:8080' },
+      { replica: 'portico-b', url: 'http://198.18.128.2:8080' },
     ]);
   });
 
   it('finds no peer behind a Service without a port named http', () => {
-    expect(peersOf([slice('s', 'portico-system', 'portico-xds', undefined, [['10.0.0.2', 'portico-b']])], 'portico-system', 'portico-xds', 'portico-a')).to.deep.equal([]);
+    expect(peersOf([slice('s', 'portico-system', 'portico-xds', undefined, [['198.18.128.2', 'portico-b']])], 'portico-system', 'portico-xds', 'portico-a')).to.deep.equal([]);
   });
 
   it('brackets IPv6 addresses', () => {
