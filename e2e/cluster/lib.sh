@@ -70,7 +70,20 @@ start_testbed() {
 # that also reads the module's version list for deprecations, which the proxy may refuse (it does
 # for operator-framework/api).
 build_go_tool() {
-  local module_dir="$1" name="$2" key="$3" package="$4"
+  cached_go_build "$1" "$2" "$3" build "$4"
+}
+
+# build_go_test MODULE_DIR NAME KEY: the same for the tests of the wrapper module's own package,
+# as one test binary (`go test -c`), for a suite that is a Go test.
+build_go_test() {
+  cached_go_build "$1" "$2" "$3" test -c .
+}
+
+# cached_go_build MODULE_DIR NAME KEY VERB ARGS...: `go VERB ... -o NAME ARGS...` in MODULE_DIR,
+# into $PORTICO_CACHE/bin/NAME-KEY, once; prints the path.
+cached_go_build() {
+  local module_dir="$1" name="$2" key="$3" verb="$4"
+  shift 4
   local out="$PORTICO_CACHE/bin/$name-$key"
   if [[ ! -x "$out/$name" ]]; then
     mkdir -p "$PORTICO_CACHE/bin"
@@ -83,7 +96,7 @@ build_go_tool() {
         local tmp="$out.tmp"
         rm -rf "$tmp" && mkdir -p "$tmp"
         (cd "$module_dir" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
-          go build -trimpath -ldflags "-s -w" -o "$tmp/$name" "$package") >&2
+          go "$verb" -trimpath -ldflags "-s -w" -o "$tmp/$name" "$@") >&2
         rm -rf "$out" && mv "$tmp" "$out"
       fi
     )

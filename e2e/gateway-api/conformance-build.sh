@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of the Gateway API conformance suite as one test binary, building it first,
 # once, through the Go module proxy from the wrapper module conformance/ into the version-keyed
-# cache ($PORTICO_CACHE/bin/gateway-api-conformance-$GATEWAY_API_VERSION/conformance.test).
+# cache ($PORTICO_CACHE/bin/gateway-api-conformance-$GATEWAY_API_VERSION/gateway-api-conformance).
 # The suite is a Go test (sigs.k8s.io/gateway-api/conformance.RunConformance), so the binary is
 # `go test -c`; run it with -test.run TestConformance and the suite's own flags.
 set -euo pipefail
@@ -15,22 +15,4 @@ if ! grep -q "^require sigs.k8s.io/gateway-api/conformance $GATEWAY_API_VERSION\
   log "conformance: $module_dir/go.mod does not pin sigs.k8s.io/gateway-api/conformance $GATEWAY_API_VERSION (versions.env)"
   exit 1
 fi
-
-out="$PORTICO_CACHE/bin/gateway-api-conformance-$GATEWAY_API_VERSION"
-if [[ ! -x "$out/conformance.test" ]]; then
-  mkdir -p "$PORTICO_CACHE/bin"
-  (
-    # One build at a time: parallel runs would otherwise race on the cache.
-    exec 9>"$PORTICO_CACHE/bin/.build.lock"
-    flock 9
-    if [[ ! -x "$out/conformance.test" ]]; then
-      log "building the Gateway API conformance suite $GATEWAY_API_VERSION"
-      tmp="$out.tmp"
-      rm -rf "$tmp" && mkdir -p "$tmp"
-      (cd "$module_dir" && CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
-        go test -c -trimpath -ldflags "-s -w" -o "$tmp/conformance.test" .) >&2
-      rm -rf "$out" && mv "$tmp" "$out"
-    fi
-  )
-fi
-printf '%s\n' "$out/conformance.test"
+build_go_test "$module_dir" gateway-api-conformance "$GATEWAY_API_VERSION"
