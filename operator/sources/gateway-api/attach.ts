@@ -4,7 +4,7 @@
 // Attachment does not depend on the listener being valid (the spec counts a route attached to a
 // listener with unresolved references); serving does. Pure; the reasons are the spec's.
 import { selects, type GatewayLookups } from './lookups.ts';
-import { moreSpecific, sameOwner, type ListenerOwner, type ResolvedListener } from './listeners.ts';
+import { gatewayOwner, moreSpecific, sameOwner, type ListenerOwner, type ResolvedListener } from './listeners.ts';
 import { gatewayGroup, type Gateway, type ParentReference } from './types.ts';
 
 /** Whether a parentRef names this Gateway (of a route in `routeNamespace`). */
@@ -20,7 +20,7 @@ export function namesGateway(reference: ParentReference, routeNamespace: string,
  * ListenerSet attached to it (a route naming the Gateway does not reach a set's listeners).
  */
 export function parentOwner(reference: ParentReference, routeNamespace: string, gateway: Gateway, listeners: readonly ResolvedListener[]): ListenerOwner | undefined {
-  if (namesGateway(reference, routeNamespace, gateway)) return { kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' };
+  if (namesGateway(reference, routeNamespace, gateway)) return gatewayOwner(gateway);
   if ((reference.group ?? gatewayGroup) !== gatewayGroup || reference.kind !== 'ListenerSet') return undefined;
   const owner: ListenerOwner = { kind: 'ListenerSet', namespace: reference.namespace ?? routeNamespace, name: reference.name };
   return listeners.some((listener) => sameOwner(listener.owner, owner)) ? owner : undefined;
@@ -75,7 +75,7 @@ export function attach(
   gateway: Gateway,
   listeners: readonly ResolvedListener[],
   lookups: Pick<GatewayLookups, 'namespace'>,
-  owner: ListenerOwner = { kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' },
+  owner: ListenerOwner = gatewayOwner(gateway),
 ): AttachResult {
   const candidates = listeners
     .map((listener, index) => ({ listener, index }))

@@ -37,6 +37,8 @@ export interface ListenerOwner {
 }
 
 export const sameOwner = (a: ListenerOwner, b: ListenerOwner): boolean => a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+export const gatewayOwner = (gateway: Gateway): ListenerOwner => ({ kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' });
+export const listenerSetOwner = (set: ListenerSet): ListenerOwner => ({ kind: 'ListenerSet', namespace: set.metadata?.namespace ?? '', name: set.metadata?.name ?? '' });
 
 /** Whether listener hostname `a` is more specific than `b` (undefined: any name). */
 export function moreSpecific(a: string | undefined, b: string | undefined): boolean {
@@ -127,13 +129,9 @@ const listenerHost = (listener: GatewayListener) => listener.hostname ?? '*';
  */
 export function gatewayPart(gateway: Gateway, installation: GatewayInstallation, lookups: GatewayLookups, listenerSets: readonly ListenerSet[] = []): GatewayPart {
   const listeners = gateway.spec.listeners;
-  const gatewayOwner: ListenerOwner = { kind: 'Gateway', namespace: gateway.metadata?.namespace ?? '', name: gateway.metadata?.name ?? '' };
   const entries = [
-    ...listeners.map((listener) => ({ listener, owner: gatewayOwner })),
-    ...listenerSets.flatMap((set) => {
-      const owner: ListenerOwner = { kind: 'ListenerSet', namespace: set.metadata?.namespace ?? '', name: set.metadata?.name ?? '' };
-      return set.spec.listeners.map((listener) => ({ listener, owner }));
-    }),
+    ...listeners.map((listener, index) => ({ listener, index, owner: gatewayOwner(gateway) })),
+    ...listenerSets.flatMap((set) => set.spec.listeners.map((listener, index) => ({ listener, index, owner: listenerSetOwner(set) }))),
   ];
   const http = { ...httpOptions(installation), ignoreHostPort: true };
   const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
@@ -157,11 +155,7 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
   const chainsByPort = new Map<number, TlsChainIR[]>();
   const secrets = new Map<string, SecretIR>();
   const validationByPort = new Map<number, FrontendValidation>();
-  const indexes = new Map<string, number>();
-  for (const { listener, owner } of entries) {
-    const ownerKey = `${owner.kind}/${owner.namespace}/${owner.name}`;
-    const index = indexes.get(ownerKey) ?? 0;
-    indexes.set(ownerKey, index + 1);
+  for (const { listener, owner, index } of entries) {
     const field = `spec.listeners[${index}]`;
     const conditions: ListenerCondition[] = [];
     const { kinds, invalid } = routeKinds(listener);

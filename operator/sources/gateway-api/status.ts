@@ -7,7 +7,7 @@ import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
 import { supportedFeatures } from './features.ts';
 import { insecureFrontend } from './frontend-validation.ts';
 import type { GatewayBuild } from './source.ts';
-import type { ResolvedListener } from './listeners.ts';
+import { listenerSetOwner, sameOwner, type ResolvedListener } from './listeners.ts';
 import type { Condition, Gateway, GatewayClass, HTTPRoute, ListenerSet, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
 
 type Update = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
@@ -84,7 +84,7 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
       ? { type: 'Programmed', status: 'False', reason: 'Pending', message: 'No Envoy of the Gateway\'s fleet has acknowledged its configuration yet.' }
       : { type: 'Programmed', status: 'True', reason: 'Programmed', message: 'The Gateway\'s Envoys hold its configuration.' };
   const listeners = own.map(({ resolved, index }) => listenerStatus(resolved, attached.get(index) ?? 0, programmed, gateway.status?.listeners, generation, now));
-  const attachedListenerSets = build.listenerSets.filter(({ set, allowed }) => allowed && build.listeners.some((resolved) => resolved.ready && resolved.owner.kind === 'ListenerSet' && resolved.owner.namespace === set.metadata?.namespace && resolved.owner.name === set.metadata.name)).length;
+  const attachedListenerSets = build.listenerSets.filter(({ set, allowed }) => allowed && build.listeners.some((resolved) => resolved.ready && sameOwner(resolved.owner, listenerSetOwner(set)))).length;
   return {
     addresses,
     conditions: conditions(gateway.status?.conditions, [accepted, programmed, ...(insecureFrontend(gateway) ? [insecureMode] : [])], generation, now),
@@ -122,7 +122,7 @@ export function listenerSetStatus(build: GatewayBuild, set: ListenerSet, observe
   const generation = set.metadata?.generation;
   const gateway = `Gateway ${build.gateway.metadata?.namespace ?? ''}/${build.gateway.metadata?.name ?? ''}`;
   const gatewayAccepted = build.listeners.some((resolved) => resolved.owner.kind === 'Gateway' && resolved.ready);
-  const mine = build.listeners.map((resolved, index) => ({ resolved, index })).filter(({ resolved }) => resolved.owner.kind === 'ListenerSet' && resolved.owner.namespace === set.metadata?.namespace && resolved.owner.name === set.metadata.name);
+  const mine = build.listeners.map((resolved, index) => ({ resolved, index })).filter(({ resolved }) => sameOwner(resolved.owner, listenerSetOwner(set)));
   const ready = mine.filter(({ resolved }) => resolved.ready).length;
   const refusal = !entry.allowed
     ? { reason: 'NotAllowed', message: `${gateway} does not admit ListenerSets from namespace ${set.metadata?.namespace ?? ''} (its spec.allowedListeners)` }
