@@ -67,6 +67,21 @@ export interface TlsChainIR {
   routeConfigName?: string;
 }
 
+/**
+ * A filter chain that proxies a connection's bytes to clusters (a TCPRoute, a TLSRoute): chosen
+ * by the client hello's SNI when `serverNames` are given (a wildcard "*.example.com" takes the
+ * names under it; none: every connection no other chain takes).
+ */
+export interface StreamChainIR {
+  /** Names the chain in Envoy's stats (the route). */
+  statPrefix: string;
+  serverNames: string[];
+  /** End TLS here with this certificate (SDS) first; else the bytes pass as they come (passthrough, TCP). */
+  terminateSecret?: string;
+  /** Each connection goes to one of them, by weight. */
+  clusters: Array<{ cluster: string; weight: number }>;
+}
+
 export interface ListenerIR {
   /** Envoy's listener name, e.g. listener_8080. */
   name: string;
@@ -80,6 +95,12 @@ export interface ListenerIR {
   proxyProtocol?: boolean;
   /** Terminate TLS: one filter chain per certificate, chosen by SNI; ALPN h2 and http/1.1. */
   tls?: { params: TlsParamsIR; chains: TlsChainIR[]; clientValidation?: ClientValidationIR };
+  /**
+   * Proxy connections instead of speaking HTTP: the listener has these chains only (its
+   * routeConfigName names no table). `inspectTls` reads the client hello for SNI; `params` are
+   * the TLS settings of the chains that terminate.
+   */
+  streams?: { chains: StreamChainIR[]; inspectTls: boolean; params: TlsParamsIR };
 }
 
 export interface RouteConfigIR {

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type {
   ClientValidationIR, ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HeaderModifiersIR, HttpOptionsIR, ListenerIR, MirrorIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
-  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, TlsChainIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
+  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, StreamChainIR, TlsChainIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
 } from './ir.ts';
 import { originRegex } from './cors-origin.ts';
 import { describePathMatch, pathMatchOf } from './path-match.ts';
@@ -113,7 +113,8 @@ function authorizationOverride(settings: object): object {
 
 const tlsVersions = { '1.2': 'TLSv1_2', '1.3': 'TLSv1_3' } as const;
 
-function downstreamTls(secret: string, params: TlsParamsIR, validation?: ClientValidationIR): object {
+/** `alpn`: the protocols offered (HTTP listeners: h2 and http/1.1; a proxied TLS stream none). */
+function downstreamTls(secret: string, params: TlsParamsIR, validation?: ClientValidationIR, alpn: string[] = ['h2', 'http/1.1']): object {
   const tlsParams = {
     ...(params.minimumVersion ? { tls_minimum_protocol_version: tlsVersions[params.minimumVersion] } : {}),
     ...(params.maximumVersion ? { tls_maximum_protocol_version: tlsVersions[params.maximumVersion] } : {}),
@@ -125,7 +126,7 @@ function downstreamTls(secret: string, params: TlsParamsIR, validation?: ClientV
       common_tls_context: {
         // By name over ADS: a renewed certificate is a new Secret, not a new listener.
         tls_certificate_sds_secret_configs: [{ name: secret, sds_config: ads }],
-        alpn_protocols: ['h2', 'http/1.1'],
+        ...(alpn.length ? { alpn_protocols: alpn } : {}),
         ...(Object.keys(tlsParams).length ? { tls_params: tlsParams } : {}),
         ...(validation
           ? { validation_context: { trusted_ca: { inline_string: validation.caCertificates }, ...(validation.allowInsecureFallback ? { trust_chain_verification: 'ACCEPT_UNTRUSTED' } : {}) } }
@@ -133,6 +134,17 @@ function downstreamTls(secret: string, params: TlsParamsIR, validation?: ClientV
       },
       ...(validation && !validation.allowInsecureFallback ? { require_client_certificate: { value: true } } : {}),
     }),
+  };
+}
+
+/** A chain that proxies the connection (TCP, or TLS by SNI) to its clusters. */
+function streamChain(chain: StreamChainIR, params: TlsParamsIR): object {
+  const [only] = chain.clusters;
+  const target = chain.clusters.length === 1 && only ? { cluster: only.cluster } : { weighted_clusters: { clusters: chain.clusters.map(({ cluster, weight }) => ({ name: cluster, weight })) } };
+  return {
+    ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
+    filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: typed('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', { stat_prefix: chain.statPrefix, ...target }) }],
+    ...(chain.terminateSecret ? { transport_socket: downstreamTls(chain.terminateSecret, params, undefined, []) } : {}),
   };
 }
 
@@ -145,13 +157,16 @@ export function listenerResource(listener: ListenerIR, routeAuthorizations: Rout
   // PROXY protocol first: the TLS inspector reads the ClientHello that follows it.
   const listenerFilters = [
     ...(listener.proxyProtocol ? [{ name: 'envoy.filters.listener.proxy_protocol', typed_config: typed('envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol') }] : []),
-    ...(listener.tls ? [{ name: 'envoy.filters.listener.tls_inspector', typed_config: typed('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector') }] : []),
+    ...(listener.tls || listener.streams?.inspectTls ? [{ name: 'envoy.filters.listener.tls_inspector', typed_config: typed('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector') }] : []),
   ];
   const tls = listener.tls;
   const managerFor = (chain: TlsChainIR) => (chain.routeConfigName && chain.routeConfigName !== listener.routeConfigName
     ? { ...manager, typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager({ ...listener, routeConfigName: chain.routeConfigName }, routeAuthorizations)) }
     : manager);
-  const chains = tls
+  const streams = listener.streams;
+  const chains = streams
+    ? streams.chains.map((chain) => streamChain(chain, streams.params))
+    : tls
     ? tls.chains.map((chain) => ({
         ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
         filters: [managerFor(chain)],
