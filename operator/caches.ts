@@ -4,7 +4,7 @@ import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewa
 import { ResourceInformer } from './runtime/informer.ts';
 import type { Manager } from './runtime/manager.ts';
 import * as knative from './sources/knative/types.ts';
-import { gatewayApiVersion, referenceGrantApiVersion, type Gateway, type GatewayClass, type HTTPRoute, type ListenerSet, type ReferenceGrant } from './sources/gateway-api/types.ts';
+import { gatewayApiVersion, referenceGrantApiVersion, type AnyRoute, type Gateway, type GatewayClass, type ListenerSet, type ReferenceGrant } from './sources/gateway-api/types.ts';
 
 /** The informer caches every replica fills: what the controllers and the translators read. */
 export interface Caches {
@@ -22,7 +22,11 @@ export interface Caches {
   /** The Gateway API's kinds; empty while its CRDs are not installed. */
   gatewayClasses: ResourceInformer<GatewayClass>;
   gateways: ResourceInformer<Gateway>;
-  httpRoutes: ResourceInformer<HTTPRoute>;
+  /** Routes of every kind share one type: the source handles them alike and reads each by its kind. */
+  httpRoutes: ResourceInformer<AnyRoute>;
+  grpcRoutes: ResourceInformer<AnyRoute>;
+  tlsRoutes: ResourceInformer<AnyRoute>;
+  tcpRoutes: ResourceInformer<AnyRoute>;
   /** ListenerSets (the experimental channel's): empty while their CRD is not installed. */
   listenerSets: ResourceInformer<ListenerSet>;
   referenceGrants: ResourceInformer<ReferenceGrant>;
@@ -48,7 +52,10 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     namespaces: manager.addInformer(new ResourceInformer<V1Namespace>(kubeConfig, { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' }, log)),
     gatewayClasses: manager.addInformer(new ResourceInformer<GatewayClass>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'GatewayClass', plural: 'gatewayclasses', optional: true }, log)),
     gateways: manager.addInformer(new ResourceInformer<Gateway>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'Gateway', plural: 'gateways', optional: true }, log)),
-    httpRoutes: manager.addInformer(new ResourceInformer<HTTPRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'HTTPRoute', plural: 'httproutes', optional: true }, log)),
+    httpRoutes: manager.addInformer(new ResourceInformer<AnyRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'HTTPRoute', plural: 'httproutes', optional: true }, log)),
+    grpcRoutes: manager.addInformer(new ResourceInformer<AnyRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'GRPCRoute', plural: 'grpcroutes', optional: true }, log)),
+    tlsRoutes: manager.addInformer(new ResourceInformer<AnyRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'TLSRoute', plural: 'tlsroutes', optional: true }, log)),
+    tcpRoutes: manager.addInformer(new ResourceInformer<AnyRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'TCPRoute', plural: 'tcproutes', optional: true }, log)),
     listenerSets: manager.addInformer(new ResourceInformer<ListenerSet>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'ListenerSet', plural: 'listenersets', optional: true }, log)),
     referenceGrants: manager.addInformer(new ResourceInformer<ReferenceGrant>(kubeConfig, { apiVersion: referenceGrantApiVersion, kind: 'ReferenceGrant', plural: 'referencegrants', optional: true }, log)),
     configMaps: manager.addInformer(new ResourceInformer<V1ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, log)),

@@ -33,7 +33,10 @@ export function drawGraph(installation: string, graph: InstallationGraph): Graph
   const cluster = (name: string) => node({ id: `cluster:${name}`, kind: 'cluster', label: name, status: clusterNames.has(name) ? 'served' : 'refused', ...(clusterNames.has(name) ? {} : { reason: 'not among the installation\'s clusters' }) });
 
   for (const listener of ir.listeners) {
-    const id = node({ id: `listener:${listener.name}`, kind: 'listener', label: `${listener.name}\n${listener.address}:${listener.port}${listener.tls ? ' (TLS)' : ''}`, status: 'served' });
+    const id = node({ id: `listener:${listener.name}`, kind: 'listener', label: `${listener.name}\n${listener.address}:${listener.port}${listener.tls ? ' (TLS)' : listener.streams ? ' (TCP proxy)' : ''}`, status: 'served' });
+    // A proxying listener has no table: its chains go to clusters straight.
+    for (const chain of listener.streams?.chains ?? []) for (const split of chain.clusters) edges.push({ from: id, to: cluster(split.cluster) });
+    if (listener.streams) continue;
     edges.push({ from: id, to: node({ id: `table:${listener.routeConfigName}`, kind: 'table', label: listener.routeConfigName, status: 'served' }) });
     for (const chain of listener.tls?.chains ?? []) {
       const label = `${chain.secret}\n${chain.serverNames.length ? chain.serverNames.join(', ') : 'any other name'}`;

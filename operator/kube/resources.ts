@@ -23,6 +23,9 @@ const resources: Record<string, ResourceInfo> = {
   'gateway.networking.k8s.io/v1/GatewayClass': { plural: 'gatewayclasses', namespaced: false },
   'gateway.networking.k8s.io/v1/Gateway': { plural: 'gateways', namespaced: true },
   'gateway.networking.k8s.io/v1/HTTPRoute': { plural: 'httproutes', namespaced: true },
+  'gateway.networking.k8s.io/v1/GRPCRoute': { plural: 'grpcroutes', namespaced: true },
+  'gateway.networking.k8s.io/v1/TLSRoute': { plural: 'tlsroutes', namespaced: true },
+  'gateway.networking.k8s.io/v1/TCPRoute': { plural: 'tcproutes', namespaced: true },
   'gateway.networking.k8s.io/v1/ListenerSet': { plural: 'listenersets', namespaced: true },
   'gateway.networking.k8s.io/v1beta1/ReferenceGrant': { plural: 'referencegrants', namespaced: true },
 };

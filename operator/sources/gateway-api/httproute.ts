@@ -3,21 +3,18 @@
 // precedence), each rule's matches as routes, its filters, its backends as clusters; and the
 // route's status for each parentRef naming the Gateway. Pure: objects and lookups in, data out.
 import type { Fragment, HostClaim, Note } from '../../graph/fragment.ts';
-import { originOf, type Origin } from '../../graph/origin.ts';
+import { originOf } from '../../graph/origin.ts';
 import { durationSeconds } from '../../api/duration.ts';
 import type { ClusterIR, CorsIR, ForwardIR, HeaderMatchIR, HeaderModifiersIR, MirrorIR, GeneralRedirectIR, PathMatchIR, RedirectIR, RetryIR, RouteIR, WeightedClusterIR } from '../../../xds/ir.ts';
 import { backendCluster } from '../backends.ts';
 import { regexProblem } from '../re2.ts';
-import { attach, parentOwner } from './attach.ts';
+import { attach, parentOwner, type Attachment } from './attach.ts';
 import type { ResolvedListener } from './listeners.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
-import { gatewayGroup, type BackendObjectReference, type Gateway, type GatewayListener, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference } from './types.ts';
+import { gatewayGroup, type AnyRoute, type BackendObjectReference, type Gateway, type GatewayListener, type GRPCRoute, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference, type RouteKind } from './types.ts';
 
 export const gatewayApiSourceName = 'gateway-api';
 
-export function httpRouteOrigin(route: HTTPRoute): Origin {
-  return originOf(gatewayApiSourceName, 'HTTPRoute', route);
-}
 
 export interface RouteCondition {
   type: 'Accepted' | 'ResolvedRefs';
@@ -40,22 +37,22 @@ export interface RouteTranslation {
 }
 
 /** The first problem with a backend reference, as ResolvedRefs names it. */
-interface RefProblem {
+export interface RefProblem {
   reason: 'BackendNotFound' | 'RefNotPermitted' | 'InvalidKind' | 'UnsupportedValue' | 'UnsupportedProtocol';
   message: string;
 }
 
 /** What the rules of a route resolve to: Envoy routes per match, clusters, and the first reference problem. */
-interface RulesResult {
+export interface RulesResult {
   routes: RouteIR[];
   clusters: ClusterIR[];
   problem?: RefProblem;
   notes: Note[];
 }
 
-const internalError: RouteIR['direct'] = { status: 500 };
+export const internalError: RouteIR['direct'] = { status: 500 };
 
-function headerModifiers(filter: HTTPHeaderFilter | undefined): HeaderModifiersIR | undefined {
+export function headerModifiers(filter: HTTPHeaderFilter | undefined): HeaderModifiersIR | undefined {
   if (!filter) return undefined;
   const modifiers: HeaderModifiersIR = {
     ...(filter.set?.length ? { set: filter.set.map(({ name, value }) => ({ name, value })) } : {}),
@@ -75,7 +72,7 @@ function pathMatch(match: HTTPRouteMatch, field: string): PathMatchIR | { proble
 }
 
 /** Header or query matches; of several with one name, the first counts (names of headers are case-insensitive). */
-function valueMatches(matches: HTTPRouteMatch['headers'], field: string, caseInsensitive: boolean): HeaderMatchIR[] | { problem: string } {
+export function valueMatches(matches: HTTPRouteMatch['headers'], field: string, caseInsensitive: boolean): HeaderMatchIR[] | { problem: string } {
   const seen = new Set<string>();
   const result: HeaderMatchIR[] = [];
   for (const [index, match] of (matches ?? []).entries()) {
@@ -93,19 +90,29 @@ function valueMatches(matches: HTTPRouteMatch['headers'], field: string, caseIns
   return result;
 }
 
+/** The route a backend reference belongs to: its kind (for ReferenceGrants) and namespace. */
+export interface ReferringRoute {
+  kind: RouteKind;
+  namespace: string;
+  /** Its backends are spoken to in HTTP/2 whatever their ports say (gRPC). */
+  http2?: boolean;
+}
+
+export const referringRoute = (kind: RouteKind, route: AnyRoute): ReferringRoute => ({ kind, namespace: route.metadata?.namespace ?? '', ...(kind === 'GRPCRoute' ? { http2: true } : {}) });
+
 /** A backend reference → its cluster, or why it resolves to nothing. */
-function resolveBackend(reference: BackendObjectReference, route: HTTPRoute, field: string, lookups: GatewayLookups): { cluster: ClusterIR } | { problem: RefProblem } {
-  const namespace = route.metadata?.namespace ?? '';
+export function resolveBackend(reference: BackendObjectReference, from: ReferringRoute, field: string, lookups: GatewayLookups): { cluster: ClusterIR } | { problem: RefProblem } {
+  const { namespace } = from;
   const group = reference.group ?? '';
   const kind = reference.kind ?? 'Service';
   if (group !== '' || kind !== 'Service') return { problem: { reason: 'InvalidKind', message: `${field}: ${group}/${kind} is not a backend kind Portico serves; allowed: Service (group "")` } };
   const targetNamespace = reference.namespace ?? namespace;
-  if (!referencePermitted(lookups, { from: { group: gatewayGroup, kind: 'HTTPRoute', namespace }, to: { group: '', kind: 'Service', namespace: targetNamespace, name: reference.name } })) {
+  if (!referencePermitted(lookups, { from: { group: gatewayGroup, kind: from.kind, namespace }, to: { group: '', kind: 'Service', namespace: targetNamespace, name: reference.name } })) {
     return { problem: { reason: 'RefNotPermitted', message: `${field} names Service ${targetNamespace}/${reference.name} in another namespace, and no ReferenceGrant there permits it` } };
   }
   if (reference.port === undefined) return { problem: { reason: 'UnsupportedValue', message: `${field}.port is required for a Service` } };
   if (!lookups.service(targetNamespace, reference.name)) return { problem: { reason: 'BackendNotFound', message: `${field}: Service ${targetNamespace}/${reference.name} does not exist` } };
-  const result = backendCluster({ namespace: targetNamespace, name: reference.name, port: reference.port }, true, lookups);
+  const result = backendCluster({ namespace: targetNamespace, name: reference.name, port: reference.port }, true, lookups, from.http2 ? { http2: true } : {});
   if ('problem' in result) return { problem: { reason: 'BackendNotFound', message: `${field}: ${result.problem}` } };
   return { cluster: result.cluster };
 }
@@ -122,6 +129,8 @@ function cors(filter: HTTPRouteFilter): CorsIR | undefined {
     ...(settings.maxAge === undefined ? {} : { maxAgeSeconds: settings.maxAge }),
   };
 }
+
+const httpFilterTypes = ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite', 'RequestMirror', 'CORS'];
 
 const redirectStatuses = [301, 302, 303, 307, 308] as const;
 
@@ -151,7 +160,7 @@ function retryOf(rule: HTTPRouteRule): RetryIR | undefined {
 }
 
 /** What a rule's filters make of its routes: route-level changes, a redirect, a rewrite, mirrors. */
-interface RuleFilters {
+export interface RuleFilters {
   common: Partial<Pick<RouteIR, 'requestHeaderModifiers' | 'responseHeaderModifiers' | 'cors'>>;
   redirect?: RedirectIR;
   rewrite?: Pick<ForwardIR, 'hostRewrite' | 'pathRewrite'>;
@@ -159,10 +168,15 @@ interface RuleFilters {
   problem?: RefProblem;
 }
 
-function ruleFilters(filters: readonly HTTPRouteFilter[], route: HTTPRoute, field: string, lookups: GatewayLookups, clusters: ClusterIR[]): RuleFilters {
+/** `allowed`: the filter types the route kind has; another is told as unsupported. */
+export function ruleFilters(filters: readonly HTTPRouteFilter[], from: ReferringRoute, field: string, lookups: GatewayLookups, clusters: ClusterIR[], allowed: readonly string[] = httpFilterTypes): RuleFilters {
   const result: RuleFilters = { common: {}, mirrors: [] };
   for (const [index, filter] of filters.entries()) {
     const where = `${field}.filters[${index}]`;
+    if (!allowed.includes(filter.type)) {
+      result.problem ??= { reason: 'UnsupportedValue', message: `${where}.type: ${filter.type} is not served; allowed: ${allowed.join(', ')}` };
+      continue;
+    }
     switch (filter.type) {
       case 'RequestHeaderModifier': {
         const modifiers = headerModifiers(filter.requestHeaderModifier);
@@ -198,7 +212,7 @@ function ruleFilters(filters: readonly HTTPRouteFilter[], route: HTTPRoute, fiel
       case 'RequestMirror': {
         const mirror = filter.requestMirror;
         if (!mirror) break;
-        const resolved = resolveBackend(mirror.backendRef, route, `${where}.requestMirror.backendRef`, lookups);
+        const resolved = resolveBackend(mirror.backendRef, from, `${where}.requestMirror.backendRef`, lookups);
         if ('problem' in resolved) {
           result.problem ??= resolved.problem;
           break;
@@ -213,21 +227,20 @@ function ruleFilters(filters: readonly HTTPRouteFilter[], route: HTTPRoute, fiel
         if (policy) result.common.cors = policy;
         break;
       }
-      default:
-        result.problem ??= { reason: 'UnsupportedValue', message: `${where}.type: ${filter.type} is not served; allowed: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS` };
     }
   }
   return result;
 }
 
-function ruleSplits(rule: HTTPRouteRule, route: HTTPRoute, field: string, lookups: GatewayLookups, clusters: ClusterIR[]): { splits: WeightedClusterIR[]; invalidWeight: number; problem?: RefProblem } {
+/** A rule's backends as weighted clusters; the weight of those that resolve to nothing, and the first problem. */
+export function ruleSplits(backendRefs: readonly HTTPBackendRef[] | undefined, from: ReferringRoute, field: string, lookups: GatewayLookups, clusters: ClusterIR[]): { splits: WeightedClusterIR[]; invalidWeight: number; problem?: RefProblem } {
   const splits: WeightedClusterIR[] = [];
   let invalidWeight = 0;
   let problem: RefProblem | undefined;
-  for (const [index, backend] of (rule.backendRefs ?? []).entries()) {
+  for (const [index, backend] of (backendRefs ?? []).entries()) {
     const weight = backend.weight ?? 1;
     const where = `${field}.backendRefs[${index}]`;
-    const resolved = resolveBackend(backend, route, where, lookups);
+    const resolved = resolveBackend(backend, from, where, lookups);
     if ('problem' in resolved) {
       problem ??= resolved.problem;
       invalidWeight += weight;
@@ -255,8 +268,9 @@ function rules(route: HTTPRoute, lookups: GatewayLookups): RulesResult {
   const routeName = `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
   for (const [ruleIndex, rule] of (route.spec.rules ?? []).entries()) {
     const field = `spec.rules[${ruleIndex}]`;
-    const filters = ruleFilters(rule.filters ?? [], route, field, lookups, clusters);
-    const { splits, invalidWeight, problem: backendProblem } = ruleSplits(rule, route, field, lookups, clusters);
+    const from = referringRoute('HTTPRoute', route);
+    const filters = ruleFilters(rule.filters ?? [], from, field, lookups, clusters);
+    const { splits, invalidWeight, problem: backendProblem } = ruleSplits(rule.backendRefs, from, field, lookups, clusters);
     problem ??= filters.problem ?? backendProblem;
     let action: Pick<RouteIR, 'forward' | 'redirect' | 'direct'>;
     if (filters.problem) action = { direct: internalError };
@@ -302,7 +316,7 @@ function rules(route: HTTPRoute, lookups: GatewayLookups): RulesResult {
   return { routes, clusters, notes, ...(problem ? { problem } : {}) };
 }
 
-const accepted = (message: string): RouteCondition => ({ type: 'Accepted', status: 'True', reason: 'Accepted', message });
+export const accepted = (message: string): RouteCondition => ({ type: 'Accepted', status: 'True', reason: 'Accepted', message });
 
 /**
  * A route's rules as one listener serves them: a redirect that names neither scheme nor port
@@ -319,33 +333,24 @@ function onListener(routes: RouteIR[], listener: GatewayListener): RouteIR[] {
 
 /** An HTTPRoute in one Gateway's graph: its hosts on the listeners it attaches to, and its status under each parentRef naming the Gateway. */
 export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners: readonly ResolvedListener[], lookups: GatewayLookups): RouteTranslation {
-  const origin = httpRouteOrigin(route);
-  const namespace = route.metadata?.namespace ?? '';
-  const hostnames = route.spec.hostnames ?? [];
-  const parents: ParentOutcome[] = [];
-  const attachedTo = new Set<number>();
+  return translateHostRoute('HTTPRoute', route, rules(route, lookups), gateway, listeners, lookups);
+}
+
+/**
+ * A route that puts hosts on HTTP tables (an HTTPRoute, a GRPCRoute), its rules resolved: its
+ * hosts on the listeners it attaches to, and its status under each parentRef naming the Gateway.
+ */
+export function translateHostRoute(kind: RouteKind, route: HTTPRoute | GRPCRoute, resolved: RulesResult, gateway: Gateway, listeners: readonly ResolvedListener[], lookups: GatewayLookups): RouteTranslation {
+  const origin = originOf(gatewayApiSourceName, kind, route);
+  const { parents, attachments } = attachRoute(kind, route, route.spec.hostnames ?? [], gateway, listeners, lookups);
   const tableHosts = new Map<string, { names: Set<string>; listener: ResolvedListener }>();
-  for (const parentRef of route.spec.parentRefs ?? []) {
-    const owner = parentOwner(parentRef, namespace, gateway, listeners);
-    if (!owner) continue;
-    const result = attach(parentRef, { kind: 'HTTPRoute', namespace, hostnames }, gateway, listeners, lookups, owner);
-    if (!result.accepted) {
-      parents.push({ parentRef, conditions: [{ type: 'Accepted', status: 'False', reason: result.reason, message: result.message }] });
-      continue;
-    }
-    for (const { index, listener, hostnames: served } of result.attachments) {
-      attachedTo.add(index);
-      if (!listener.ready) continue; // counted, not served
-      const entry = tableHosts.get(listener.table) ?? { names: new Set<string>(), listener };
-      for (const hostname of served) entry.names.add(hostname);
-      tableHosts.set(listener.table, entry);
-    }
-    parents.push({ parentRef, conditions: [accepted('The route is attached to the Gateway.')] });
+  for (const { listener, hostnames: served } of attachments) {
+    if (!listener.ready) continue; // counted, not served
+    const entry = tableHosts.get(listener.table) ?? { names: new Set<string>(), listener };
+    for (const hostname of served) entry.names.add(hostname);
+    tableHosts.set(listener.table, entry);
   }
-  const resolved = rules(route, lookups);
-  const refs: RouteCondition = resolved.problem
-    ? { type: 'ResolvedRefs', status: 'False', reason: resolved.problem.reason, message: resolved.problem.message }
-    : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'Every reference resolved.' };
+  const refs = resolvedRefs(resolved.problem);
   for (const parent of parents) parent.conditions.push(refs);
 
   const hosts: HostClaim[] = [];
@@ -369,6 +374,36 @@ export function translateHTTPRoute(route: HTTPRoute, gateway: Gateway, listeners
       tlsChains: [],
     },
     parents,
-    attachedTo: [...attachedTo].sort((a, b) => a - b),
+    attachedTo: [...new Set(attachments.map(({ index }) => index))].sort((a, b) => a - b),
   };
+}
+
+/** ResolvedRefs from the first problem of a route's references. */
+export function resolvedRefs(problem: RefProblem | undefined): RouteCondition {
+  return problem
+    ? { type: 'ResolvedRefs', status: 'False', reason: problem.reason, message: problem.message }
+    : { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs', message: 'Every reference resolved.' };
+}
+
+/**
+ * The listeners a route of any kind attaches to through its parentRefs naming this Gateway (or a
+ * set of it), with the hostnames it serves on each, and its Accepted condition under each
+ * parentRef (ResolvedRefs is the caller's to add).
+ */
+export function attachRoute(kind: RouteKind, route: AnyRoute, hostnames: readonly string[], gateway: Gateway, listeners: readonly ResolvedListener[], lookups: GatewayLookups): { parents: ParentOutcome[]; attachments: Attachment[] } {
+  const namespace = route.metadata?.namespace ?? '';
+  const parents: ParentOutcome[] = [];
+  const attachments: Attachment[] = [];
+  for (const parentRef of route.spec.parentRefs ?? []) {
+    const owner = parentOwner(parentRef, namespace, gateway, listeners);
+    if (!owner) continue;
+    const result = attach(parentRef, { kind, namespace, hostnames }, gateway, listeners, lookups, owner);
+    if (!result.accepted) {
+      parents.push({ parentRef, conditions: [{ type: 'Accepted', status: 'False', reason: result.reason, message: result.message }] });
+      continue;
+    }
+    attachments.push(...result.attachments);
+    parents.push({ parentRef, conditions: [accepted('The route is attached to the Gateway.')] });
+  }
+  return { parents, attachments };
 }

@@ -7,7 +7,7 @@ import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
 import type { HostClaim } from '../../graph/fragment.ts';
 import type { InstallationPart } from '../../graph/installation.ts';
 import { httpOptions, installationIR } from '../../installation/gateway-ir.ts';
-import type { ListenerIR, SecretIR, TlsChainIR } from '../../../xds/ir.ts';
+import type { ListenerIR, SecretIR, TlsChainIR, TlsParamsIR } from '../../../xds/ir.ts';
 import { tlsSecret } from '../tls-secret.ts';
 import { frontendConfig, frontendValidation, type FrontendValidation } from './frontend-validation.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
@@ -25,7 +25,7 @@ export function envoyPort(port: number): number {
  * client's SNI chose answers, and a Host that belongs to another listener is misdirected (421).
  */
 export function listenerTable(listener: GatewayListener, owner?: ListenerOwner): string {
-  if (listener.protocol !== 'HTTPS') return `port_${listener.port}`;
+  if (listener.protocol !== 'HTTPS' && listener.protocol !== 'TLS') return `port_${listener.port}`;
   return owner?.kind === 'ListenerSet' ? `port_${listener.port}_${owner.namespace}_${owner.name}_${listener.name}` : `port_${listener.port}_${listener.name}`;
 }
 
@@ -70,6 +70,8 @@ export interface ResolvedListener {
   kinds: RouteGroupKind[];
   table: string;
   conditions: ListenerCondition[];
+  /** A TLS listener in Terminate mode: the SDS name of its certificate. */
+  terminateSecret?: string;
 }
 
 export interface GatewayPart {
@@ -79,24 +81,37 @@ export interface GatewayPart {
   hosts: HostClaim[];
 }
 
-const httpRouteKind: RouteGroupKind = { group: gatewayGroup, kind: 'HTTPRoute' };
-const protocolsServed = new Set(['HTTP', 'HTTPS']);
+/** The route kinds each protocol served carries, the first ones by default. */
+const kindsByProtocol: Record<string, readonly string[]> = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TLS: ['TLSRoute'],
+  TCP: ['TCPRoute'],
+};
+const protocolsServed = new Set(Object.keys(kindsByProtocol));
+
+/** Whether a listener proxies connections (TLS, TCP) rather than serving HTTP. */
+export const streamProtocol = (protocol: string): boolean => protocol === 'TLS' || protocol === 'TCP';
 
 function condition(type: ListenerCondition['type'], ok: boolean, reason: string, message: string): ListenerCondition {
   return { type, status: ok ? 'True' : 'False', reason, message };
 }
 
 /** allowedRoutes.kinds checked against what the protocol carries. */
-function routeKinds(listener: GatewayListener): { kinds: RouteGroupKind[]; invalid: string[] } {
+function routeKinds(listener: GatewayListener): { kinds: RouteGroupKind[]; invalid: string[]; carried: readonly string[] } {
+  const carried = kindsByProtocol[listener.protocol] ?? [];
   const asked = listener.allowedRoutes?.kinds;
-  if (!asked?.length) return { kinds: [httpRouteKind], invalid: [] };
+  if (!asked?.length) return { kinds: carried.map((kind) => ({ group: gatewayGroup, kind })), invalid: [], carried };
   const kinds: RouteGroupKind[] = [];
   const invalid: string[] = [];
   for (const kind of asked) {
-    if ((kind.group ?? gatewayGroup) === gatewayGroup && kind.kind === 'HTTPRoute') kinds.push(httpRouteKind);
-    else invalid.push(`${kind.group ?? gatewayGroup}/${kind.kind}`);
+    if ((kind.group ?? gatewayGroup) === gatewayGroup && carried.includes(kind.kind)) {
+      if (!kinds.some((known) => known.kind === kind.kind)) kinds.push({ group: gatewayGroup, kind: kind.kind });
+    } else {
+      invalid.push(`${kind.group ?? gatewayGroup}/${kind.kind}`);
+    }
   }
-  return { kinds, invalid };
+  return { kinds, invalid, carried };
 }
 
 /** The certificates of an HTTPS listener, or why they cannot be had. */
@@ -119,6 +134,12 @@ function certificates(owner: ListenerOwner, listener: GatewayListener, field: st
   return { secrets };
 }
 
+/** The installation's TLS settings, which every TLS chain of its Gateways shares. */
+export function tlsParams(installation: GatewayInstallation): TlsParamsIR {
+  const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
+  return { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
+}
+
 /** The hostname a listener answers for on its port's table, '*' for any. */
 const listenerHost = (listener: GatewayListener) => listener.hostname ?? '*';
 
@@ -134,8 +155,7 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     ...listenerSets.flatMap((set) => set.spec.listeners.map((listener, index) => ({ listener, index, owner: listenerSetOwner(set) }))),
   ];
   const http = { ...httpOptions(installation), ignoreHostPort: true };
-  const { cipherSuites, minimumVersion, maximumVersion } = installation.spec.tls;
-  const params = { ...(cipherSuites?.length ? { cipherSuites } : {}), minimumVersion, maximumVersion };
+  const params = tlsParams(installation);
   // Conflicts first: a port carries one protocol, a port and protocol one listener per hostname.
   const protocolsByPort = new Map<number, Set<string>>();
   const hostnames = new Map<string, number>();
@@ -158,7 +178,7 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
   for (const { listener, owner, index } of entries) {
     const field = `spec.listeners[${index}]`;
     const conditions: ListenerCondition[] = [];
-    const { kinds, invalid } = routeKinds(listener);
+    const { kinds, invalid, carried } = routeKinds(listener);
     const supported = protocolsServed.has(listener.protocol);
     const hostKey = `${listener.port}\0${listener.protocol}\0${listenerHost(listener)}`;
     let protocolConflict: boolean;
@@ -176,10 +196,20 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
       }
     }
     let refs: { ok: boolean; reason: string; message: string } = { ok: true, reason: 'ResolvedRefs', message: 'Every reference resolved.' };
-    if (invalid.length) refs = { ok: false, reason: 'InvalidRouteKinds', message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot attach to a ${listener.protocol} listener; allowed: HTTPRoute` };
+    if (invalid.length) refs = { ok: false, reason: 'InvalidRouteKinds', message: `${field}.allowedRoutes.kinds: ${invalid.join(', ')} cannot attach to a ${listener.protocol} listener; allowed: ${carried.join(', ') || 'none'}` };
     let listenerSecrets: SecretIR[] = [];
     let noValidCaCertificate: string | undefined;
     let certificateProblem = false;
+    const mode = listener.tls?.mode ?? 'Terminate';
+    if (supported && listener.protocol === 'TLS' && mode === 'Terminate') {
+      const result = certificates(owner, listener, field, lookups);
+      if ('problem' in result) {
+        refs = { ok: false, reason: result.reason, message: result.problem };
+        certificateProblem = true;
+      } else {
+        listenerSecrets = result.secrets;
+      }
+    }
     if (supported && listener.protocol === 'HTTPS') {
       if ((listener.tls?.mode ?? 'Terminate') !== 'Terminate') {
         refs = { ok: false, reason: 'UnsupportedValue', message: `${field}.tls.mode: only Terminate is allowed for protocol HTTPS` };
@@ -208,7 +238,7 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
       conflict
         ? condition('Accepted', false, conflict.reason, conflict.message)
         : !supported
-          ? condition('Accepted', false, 'UnsupportedProtocol', `${field}.protocol: ${listener.protocol} is not served; allowed: HTTP, HTTPS`)
+          ? condition('Accepted', false, 'UnsupportedProtocol', `${field}.protocol: ${listener.protocol} is not served; allowed: ${[...protocolsServed].join(', ')}`)
           : noValidCaCertificate
             ? condition('Accepted', false, 'NoValidCACertificate', noValidCaCertificate)
             : condition('Accepted', true, 'Accepted', 'The listener is valid.'),
@@ -223,12 +253,14 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
       const chain: TlsChainIR = { serverNames: listener.hostname ? [listener.hostname] : [], secret: listenerSecrets[0]!.name, routeConfigName: listenerTable(listener, owner) };
       chainsByPort.set(listener.port, [...(chainsByPort.get(listener.port) ?? []), chain]);
     }
-    resolved.push({ listener, owner, field, ready, kinds: supported ? kinds : [], table: listenerTable(listener, owner), conditions });
+    if (ready && listener.protocol === 'TLS') for (const secret of listenerSecrets) secrets.set(secret.name, secret);
+    resolved.push({ listener, owner, field, ready, kinds: supported ? kinds : [], table: listenerTable(listener, owner), conditions, ...(listener.protocol === 'TLS' && mode === 'Terminate' && listenerSecrets[0] ? { terminateSecret: listenerSecrets[0].name } : {}) });
   }
 
   const proxyProtocol = installation.spec.proxyProtocol.enabled ? { proxyProtocol: true } : {};
   const envoyListeners: ListenerIR[] = [];
-  for (const port of [...new Set(resolved.filter((item) => item.ready).map((item) => item.listener.port))].sort((a, b) => a - b)) {
+  // Stream listeners (TLS, TCP) are the routes' to build (stream-listeners.ts): without a route they serve nothing.
+  for (const port of [...new Set(resolved.filter((item) => item.ready && !streamProtocol(item.listener.protocol)).map((item) => item.listener.port))].sort((a, b) => a - b)) {
     const name = `listener_${port}`;
     const chains = chainsByPort.get(port);
     // An HTTPS port's connection managers are its chains', each with its listener's table.

@@ -1,25 +1,35 @@
 // The Gateway API source: which Gateways Portico serves (those whose GatewayClass names an
-// installation), each Gateway's part of its own graph (listeners.ts) and its HTTPRoutes'
-// fragments (httproute.ts), and what the last build made of each, for the status writer. A
+// installation), each Gateway's graph from its listeners and the routes of every kind naming it
+// (build.ts), and what the last build made of each, for the status writer. A
 // Gateway is a fleet of its own: its graph, snapshots and Envoys are keyed by gatewayKey().
 import type { GatewayInstallation } from '../../api/gatewayinstallation.ts';
-import type { Fragment, HostClaim } from '../../graph/fragment.ts';
+import type { Fragment } from '../../graph/fragment.ts';
 import type { InstallationPart } from '../../graph/installation.ts';
 import { originOf } from '../../graph/origin.ts';
 import { watching, type WatchSource } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { gatewayFleetKey, gatewayInstallation, gatewayKey, parseGatewayFleetKey } from './classes.ts';
-import { gatewayApiSourceName, httpRouteOrigin, translateHTTPRoute, type ParentOutcome } from './httproute.ts';
+import { buildGatewayGraph, routeKey, type BuiltRoute, type KindedRoute } from './build.ts';
+import { gatewayApiSourceName } from './httproute.ts';
 import { byListenerSetPrecedence, listenerSetAllowed, listenerSetKey, listenerSetParent } from './listener-sets.ts';
-import { gatewayPart, type ResolvedListener } from './listeners.ts';
+import type { ResolvedListener } from './listeners.ts';
 import type { ClusterGatewayLookups } from './lookups.ts';
-import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute, type ListenerSet } from './types.ts';
+import { gatewayGroup, type AnyRoute, type Gateway, type GatewayClass, type ListenerSet, type RouteKind } from './types.ts';
 
 export interface GatewayApiCaches {
   gatewayClasses: ResourceInformer<GatewayClass>;
   gateways: ResourceInformer<Gateway>;
-  httpRoutes: ResourceInformer<HTTPRoute>;
+  /** One type for every route kind: each is read by its kind (build.ts). */
+  httpRoutes: ResourceInformer<AnyRoute>;
+  grpcRoutes: ResourceInformer<AnyRoute>;
+  tlsRoutes: ResourceInformer<AnyRoute>;
+  tcpRoutes: ResourceInformer<AnyRoute>;
   listenerSets: ResourceInformer<ListenerSet>;
+}
+
+/** The informer of each route kind. */
+export function routeInformers(caches: GatewayApiCaches): Array<[RouteKind, ResourceInformer<AnyRoute>]> {
+  return [['HTTPRoute', caches.httpRoutes], ['GRPCRoute', caches.grpcRoutes], ['TLSRoute', caches.tlsRoutes], ['TCPRoute', caches.tcpRoutes]];
 }
 
 /** What the last build of a Gateway made of it and of its routes. */
@@ -27,8 +37,8 @@ export interface GatewayBuild {
   gateway: Gateway;
   installation: string;
   listeners: ResolvedListener[];
-  /** Route key (namespace/name) → its status under each parentRef naming the Gateway. */
-  routes: Map<string, { route: HTTPRoute; parents: ParentOutcome[]; attachedTo: number[] }>;
+  /** Route key (routeKey: kind/namespace/name) → its status under each parentRef naming the Gateway. */
+  routes: Map<string, BuiltRoute>;
   /** The ListenerSets naming the Gateway, in precedence order, and whether it admits each. */
   listenerSets: Array<{ set: ListenerSet; allowed: boolean }>;
 }
@@ -44,10 +54,8 @@ export interface FleetSource {
   watches(context: { readersOf(read: string): string[]; holdersOf(originKey: string): string[]; installations(): readonly GatewayInstallation[] }): WatchSource[];
 }
 
-const routeKey = (route: HTTPRoute) => `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
-
 /** The parents a route's parentRefs name: `Gateway/<ns>/<name>` or `ListenerSet/<ns>/<name>`. */
-function parentKeys(route: HTTPRoute): string[] {
+function parentKeys(route: AnyRoute): string[] {
   const namespace = route.metadata?.namespace ?? '';
   return (route.spec.parentRefs ?? [])
     .filter((reference) => (reference.group ?? gatewayGroup) === gatewayGroup && ['Gateway', 'ListenerSet'].includes(reference.kind ?? 'Gateway'))
@@ -60,18 +68,12 @@ function setGateway(set: ListenerSet): string | undefined {
   return parent && gatewayFleetKey(parent.namespace, parent.name);
 }
 
-/** The Gateway's own fragment: the virtual hosts it claims itself (misdirected hosts). */
-export function gatewayFragment(gateway: Gateway, hosts: HostClaim[]): Fragment {
-  const generation = gateway.metadata?.generation ?? 0;
-  return { origin: originOf(gatewayApiSourceName, 'Gateway', gateway), generation, version: String(generation), listeners: [], hosts, clusters: [], secrets: [], tlsChains: [], reads: new Set() };
-}
-
 export class GatewayApiSource implements FleetSource {
   readonly caches: GatewayApiCaches;
   private readonly lookups: ClusterGatewayLookups;
   private readonly builds = new Map<string, GatewayBuild>();
-  /** Parent key (parentKeys) → the routes naming it, kept from route events: a build must not scan every route. */
-  private readonly routesByParent = new Map<string, Map<string, HTTPRoute>>();
+  /** Parent key (parentKeys) → the routes naming it, by routeKey, kept from route events: a build must not scan every route. */
+  private readonly routesByParent = new Map<string, Map<string, KindedRoute>>();
   /** Gateway fleet key → the ListenerSets naming it, kept from their events. */
   private readonly setsByGateway = new Map<string, Map<string, ListenerSet>>();
   private readonly buildListeners: Array<(key: string, build: GatewayBuild | undefined, previous: GatewayBuild | undefined) => void> = [];
@@ -80,19 +82,22 @@ export class GatewayApiSource implements FleetSource {
     this.caches = caches;
     this.lookups = lookups;
     const indexed = new Map<string, string[]>();
-    caches.httpRoutes.onEvent((event, route) => {
-      const key = routeKey(route);
-      for (const parent of indexed.get(key) ?? []) this.routesByParent.get(parent)?.delete(key);
-      indexed.delete(key);
-      if (event === 'delete') return;
-      const parents = parentKeys(route);
-      indexed.set(key, parents);
-      for (const parent of parents) {
-        const routes = this.routesByParent.get(parent) ?? new Map<string, HTTPRoute>();
-        routes.set(key, route);
-        this.routesByParent.set(parent, routes);
-      }
-    });
+    for (const [kind, informer] of routeInformers(caches)) {
+      informer.onEvent((event, route) => {
+        const kinded = { kind, route };
+        const key = routeKey(kinded);
+        for (const parent of indexed.get(key) ?? []) this.routesByParent.get(parent)?.delete(key);
+        indexed.delete(key);
+        if (event === 'delete') return;
+        const parents = parentKeys(route);
+        indexed.set(key, parents);
+        for (const parent of parents) {
+          const routes = this.routesByParent.get(parent) ?? new Map<string, KindedRoute>();
+          routes.set(key, kinded);
+          this.routesByParent.set(parent, routes);
+        }
+      });
+    }
     const setParents = new Map<string, string>();
     caches.listenerSets.onEvent((event, set) => {
       const key = listenerSetKey(set);
@@ -109,7 +114,7 @@ export class GatewayApiSource implements FleetSource {
   }
 
   /** The Gateways a route concerns through its parentRefs: those it names, and those of the ListenerSets it names. */
-  private routeGateways(route: HTTPRoute): string[] {
+  private routeGateways(route: AnyRoute): string[] {
     return parentKeys(route).flatMap((parent) => {
       const [kind, namespace = '', name = ''] = parent.split('/');
       if (kind === 'Gateway') return [gatewayFleetKey(namespace, name)];
@@ -155,21 +160,11 @@ export class GatewayApiSource implements FleetSource {
     const named = [...(this.setsByGateway.get(key)?.values() ?? [])].sort(byListenerSetPrecedence);
     const listenerSets = named.map((set) => ({ set, allowed: listenerSetAllowed(gateway, set, lookups) }));
     const admitted = listenerSets.filter(({ allowed }) => allowed).map(({ set }) => set);
-    const { part, listeners, hosts } = gatewayPart(gateway, installation, lookups, admitted);
-    const fragments: Fragment[] = [];
-    if (hosts.length) fragments.push(gatewayFragment(gateway, hosts));
-    const routes: GatewayBuild['routes'] = new Map();
-    const candidates = new Map<string, HTTPRoute>();
+    const candidates = new Map<string, KindedRoute>();
     for (const parent of [`Gateway/${parsed.namespace}/${parsed.name}`, ...admitted.map((set) => `ListenerSet/${listenerSetKey(set)}`)]) {
-      for (const [routeName, route] of this.routesByParent.get(parent) ?? []) candidates.set(routeName, route);
+      for (const [name, route] of this.routesByParent.get(parent) ?? []) candidates.set(name, route);
     }
-    for (const route of candidates.values()) {
-      const recorded = this.lookups.recording();
-      const translation = translateHTTPRoute(route, gateway, listeners, recorded.lookups);
-      if (!translation.parents.length) continue;
-      routes.set(routeKey(route), { route, parents: translation.parents, attachedTo: translation.attachedTo });
-      fragments.push({ ...translation.fragment, reads: recorded.reads });
-    }
+    const { part, fragments, listeners, routes } = buildGatewayGraph(gateway, installation, lookups, admitted, candidates.values(), () => this.lookups.recording());
     const build: GatewayBuild = { gateway, installation: installation.metadata?.name ?? '', listeners, routes, listenerSets };
     this.builds.set(key, build);
     for (const listener of this.buildListeners) listener(key, build, previous);
@@ -182,7 +177,7 @@ export class GatewayApiSource implements FleetSource {
       watching(this.caches.gatewayClasses, (gatewayClass) => this.caches.gateways.list().filter((gateway) => gateway.spec.gatewayClassName === gatewayClass.metadata?.name).map(gatewayKey)),
       watching(this.caches.gateways, (gateway) => [gatewayKey(gateway)]),
       // A route concerns the Gateways it names now and those whose graphs hold it.
-      watching(this.caches.httpRoutes, (route) => [...new Set([...this.routeGateways(route), ...context.holdersOf(httpRouteOrigin(route).key)])]),
+      ...routeInformers(this.caches).map(([kind, informer]) => watching(informer, (route) => [...new Set([...this.routeGateways(route), ...context.holdersOf(originOf(gatewayApiSourceName, kind, route).key)])])),
       // A set concerns the Gateway it names now and those whose last build had it.
       watching(this.caches.listenerSets, (set) => [...new Set([
         ...[setGateway(set)].filter((gateway): gateway is string => gateway !== undefined),

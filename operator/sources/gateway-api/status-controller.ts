@@ -2,7 +2,7 @@
 // SupportedVersion, supportedFeatures), the Gateways it serves (Accepted, Programmed once their
 // Envoys acknowledged their configuration, addresses, listeners) and the routes naming them
 // (status.parents, other controllers' entries kept), and the ListenerSets naming them. Keys:
-// class:<name>, gateway:<ns>/<name>, route:<ns>/<name>, listenerset:<ns>/<name>. Written only when it differs from the stored status.
+// class:<name>, gateway:<ns>/<name>, route:<kind>/<ns>/<name>, listenerset:<ns>/<name>. Written only when it differs from the stored status.
 import type { V1Service } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -12,10 +12,11 @@ import { Controller, watching } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { gatewayController, gatewayFleetKey, gatewayKey } from './classes.ts';
-import type { GatewayApiSource, GatewayBuild } from './source.ts';
+import { routeKey } from './build.ts';
+import { routeInformers, type GatewayApiSource, type GatewayBuild } from './source.ts';
 import { listenerSetKey, listenerSetParent } from './listener-sets.ts';
 import { gatewayClassStatus, gatewayStatus, listenerSetStatus, routeParents } from './status.ts';
-import { gatewayApiVersion, type Gateway } from './types.ts';
+import { gatewayApiVersion, routeKinds, type Gateway, type RouteKind } from './types.ts';
 
 export interface GatewayApiStatusOptions {
   /** The fleet's Service as cached. */
@@ -42,7 +43,8 @@ export function registerGatewayApiStatusController(
   log: Logger,
 ): GatewayApiStatusController {
   const statusLog = log.child({ controller: 'gateway-api-status' });
-  const { gatewayClasses, gateways, httpRoutes, listenerSets } = source.caches;
+  const { gatewayClasses, gateways, listenerSets } = source.caches;
+  const routeCaches = new Map(routeInformers(source.caches));
   /** Route key → the fleets whose builds name it, so that a route leaving a Gateway is written too. */
   const routeFleets = new Map<string, Set<string>>();
 
@@ -82,9 +84,9 @@ export function registerGatewayApiStatusController(
     statusLog.info({ listenerSet: `${namespace}/${name}`, accepted: status.conditions?.find((condition) => condition.type === 'Accepted')?.status }, 'ListenerSet status updated');
   };
 
-  const writeRoute = async (namespace: string, name: string) => {
-    const route = httpRoutes.get(name, namespace);
-    const key = `${namespace}/${name}`;
+  const writeRoute = async (kind: RouteKind, namespace: string, name: string) => {
+    const route = routeCaches.get(kind)?.get(name, namespace);
+    const key = `${kind}/${namespace}/${name}`;
     if (!route) {
       routeFleets.delete(key);
       return;
@@ -92,10 +94,10 @@ export function registerGatewayApiStatusController(
     const builds = [...(routeFleets.get(key) ?? [])].map((fleet) => source.lastBuild(fleet)).filter((build): build is GatewayBuild => build !== undefined);
     // Not built at this generation yet: the build enqueues it.
     if (builds.some((build) => build.routes.get(key)?.route.metadata?.generation !== route.metadata?.generation && build.routes.has(key))) return;
-    const parents = asStored(routeParents(route, builds, new Date()));
+    const parents = asStored(routeParents({ kind, route }, builds, new Date()));
     if (isDeepStrictEqual(parents, asStored(route.status?.parents ?? []))) return;
-    await client.mergePatch({ ...referenceOf(route), apiVersion: gatewayApiVersion, kind: 'HTTPRoute' }, { metadata: { resourceVersion: route.metadata?.resourceVersion }, status: { parents } }, 'status');
-    statusLog.info({ route: key, parents: parents.length }, 'HTTPRoute status updated');
+    await client.mergePatch({ ...referenceOf(route), apiVersion: gatewayApiVersion, kind }, { metadata: { resourceVersion: route.metadata?.resourceVersion }, status: { parents } }, 'status');
+    statusLog.info({ route: key, parents: parents.length }, `${kind} status updated`);
   };
 
   const reconcile = async (key: string) => {
@@ -103,7 +105,10 @@ export function registerGatewayApiStatusController(
     const [namespace = '', name = ''] = rest.split('/');
     if (kind === 'class') await writeClass(rest);
     else if (kind === 'gateway') await writeGateway(namespace, name);
-    else if (kind === 'route') await writeRoute(namespace, name);
+    else if (kind === 'route') {
+      const [routeKind = '', routeNamespace = '', routeName = ''] = rest.split('/');
+      if ((routeKinds as readonly string[]).includes(routeKind)) await writeRoute(routeKind as RouteKind, routeNamespace, routeName);
+    }
     else if (kind === 'listenerset') await writeListenerSet(namespace, name);
     return undefined;
   };
@@ -117,13 +122,13 @@ export function registerGatewayApiStatusController(
           // An installation that comes or goes accepts its classes or not.
           watching(installations, () => gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`)),
           watching(gateways, (gateway) => [`gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`]),
-          watching(httpRoutes, (route) => [`route:${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`]),
+          ...routeInformers(source.caches).map(([kind, informer]) => watching(informer, (route) => [`route:${routeKey({ kind, route })}`])),
           watching(listenerSets, (set) => [`listenerset:${listenerSetKey(set)}`]),
         ],
         listKeys: () => [
           ...gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`),
           ...gateways.list().map((gateway) => `gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`),
-          ...httpRoutes.list().map((route) => `route:${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`),
+          ...routeInformers(source.caches).flatMap(([kind, informer]) => informer.list().map((route) => `route:${routeKey({ kind, route })}`)),
           ...listenerSets.list().map((set) => `listenerset:${listenerSetKey(set)}`),
         ],
         reconcile,

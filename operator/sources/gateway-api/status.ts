@@ -8,7 +8,8 @@ import { supportedFeatures } from './features.ts';
 import { insecureFrontend } from './frontend-validation.ts';
 import type { GatewayBuild } from './source.ts';
 import { listenerSetOwner, sameOwner, type ResolvedListener } from './listeners.ts';
-import type { Condition, Gateway, GatewayClass, HTTPRoute, ListenerSet, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
+import { routeKey, type KindedRoute } from './build.ts';
+import type { Condition, Gateway, GatewayClass, ListenerSet, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
 
 type Update = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
 
@@ -149,8 +150,9 @@ const sameParent = (a: ParentReference, b: ParentReference) =>
   (a.group ?? '') === (b.group ?? '') && (a.kind ?? '') === (b.kind ?? '') && (a.namespace ?? '') === (b.namespace ?? '') && a.name === b.name && (a.sectionName ?? '') === (b.sectionName ?? '') && (a.port ?? 0) === (b.port ?? 0);
 
 /** A route's status.parents: ours from every build naming it, other controllers' entries kept. */
-export function routeParents(route: HTTPRoute, builds: readonly GatewayBuild[], now: Date): RouteParentStatus[] {
-  const key = `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
+export function routeParents(kinded: KindedRoute, builds: readonly GatewayBuild[], now: Date): RouteParentStatus[] {
+  const { route } = kinded;
+  const key = routeKey(kinded);
   const others = (route.status?.parents ?? []).filter((parent) => parent.controllerName !== gatewayController);
   const ours: RouteParentStatus[] = [];
   for (const build of builds) {

@@ -181,6 +181,61 @@ export interface HTTPRoute extends KubernetesObject {
   status?: { parents?: RouteParentStatus[] };
 }
 
+/** A GRPCRoute's method match: the service and method of the request's path (/service/method). */
+export interface GRPCMethodMatch {
+  type?: 'Exact' | 'RegularExpression';
+  service?: string;
+  method?: string;
+}
+
+export interface GRPCRouteMatch {
+  method?: GRPCMethodMatch;
+  headers?: Array<{ type?: 'Exact' | 'RegularExpression'; name: string; value: string }>;
+}
+
+/** RequestHeaderModifier, ResponseHeaderModifier, RequestMirror, ExtensionRef (as HTTPRoute's). */
+export type GRPCRouteFilter = Pick<HTTPRouteFilter, 'type' | 'requestHeaderModifier' | 'responseHeaderModifier' | 'requestMirror' | 'extensionRef'>;
+
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: GRPCRouteFilter[];
+  backendRefs?: Array<BackendObjectReference & { weight?: number; filters?: GRPCRouteFilter[] }>;
+}
+
+export interface GRPCRoute extends KubernetesObject {
+  spec: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules?: GRPCRouteRule[];
+  };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+/** A TCPRoute's or TLSRoute's one rule: where the connection's bytes go. */
+export interface StreamRouteRule {
+  name?: string;
+  backendRefs?: Array<BackendObjectReference & { weight?: number }>;
+}
+
+/** TCPRoute (on TCP listeners) and TLSRoute (on TLS listeners, by SNI: `hostnames`). */
+export interface StreamRoute extends KubernetesObject {
+  spec: {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    rules: StreamRouteRule[];
+  };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+export type TCPRoute = StreamRoute;
+export type TLSRoute = StreamRoute;
+
+/** The route kinds Portico serves. */
+export const routeKinds = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute'] as const;
+export type RouteKind = (typeof routeKinds)[number];
+export type AnyRoute = HTTPRoute | GRPCRoute | StreamRoute;
+
 export interface ReferenceGrant extends KubernetesObject {
   spec: {
     from: Array<{ group: string; kind: string; namespace: string }>;

@@ -1,19 +1,18 @@
 // The Gateway API golden cases, shared by the golden test and the Envoy validation of their IRs:
-// each case's Gateways built as the source builds them (the Gateway's part, then each HTTPRoute
-// naming it, translated alone) from a default installation, merged into the Gateway's graph.
+// each case's Gateways built as the source builds them (build.ts: the Gateway's part, then each
+// route naming it, translated alone) from a default installation, merged into the Gateway's graph.
 import type { V1ConfigMap, V1EndpointSlice, V1Namespace, V1Secret, V1Service } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { GatewayIR } from '../../../../xds/ir.ts';
 import { mergeFragments } from '../../../graph/merge.ts';
 import { defaultInstallation, listLookups } from '../../knative/testdata/translate-cases.ts';
-import { translateHTTPRoute } from '../httproute.ts';
-import { gatewayPart } from '../listeners.ts';
+import { buildGatewayGraph, routeKey, type KindedRoute } from '../build.ts';
 import type { GatewayLookups } from '../lookups.ts';
-import { gatewayFragment, type GatewayBuild } from '../source.ts';
+import type { GatewayBuild } from '../source.ts';
 import { byListenerSetPrecedence, listenerSetAllowed, listenerSetKey, listenerSetParent } from '../listener-sets.ts';
 import { gatewayStatus, listenerSetStatus, routeParents } from '../status.ts';
-import type { Gateway, HTTPRoute, ListenerSet, ReferenceGrant, RouteParentStatus } from '../types.ts';
+import type { Gateway, GRPCRoute, HTTPRoute, ListenerSet, ReferenceGrant, RouteParentStatus, StreamRoute } from '../types.ts';
 
 const casesDirectory = new URL('./translate/', import.meta.url);
 
@@ -22,6 +21,9 @@ export const gatewayApiCases = readdirSync(casesDirectory).sort();
 interface CaseInput {
   gateways: Gateway[];
   httpRoutes?: HTTPRoute[];
+  grpcRoutes?: GRPCRoute[];
+  tlsRoutes?: StreamRoute[];
+  tcpRoutes?: StreamRoute[];
   services?: V1Service[];
   endpointSlices?: V1EndpointSlice[];
   secrets?: V1Secret[];
@@ -34,7 +36,7 @@ interface CaseInput {
 export interface GatewayApiCaseResult {
   /** By Gateway namespace/name: its graph's resources and its status. */
   gateways: Record<string, { ir: GatewayIR; status: NonNullable<Gateway['status']> }>;
-  /** By route namespace/name: its status.parents. */
+  /** By route kind/namespace/name: its status.parents. */
   routes: Record<string, RouteParentStatus[]>;
   /** By ListenerSet namespace/name: its status (cases with ListenerSets only). */
   listenerSets?: Record<string, NonNullable<ListenerSet['status']>>;
@@ -52,6 +54,12 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
     referenceGrants: (namespace) => (input.referenceGrants ?? []).filter((grant) => grant.metadata?.namespace === namespace),
     configMap: (namespace, name) => (input.configMaps ?? []).find((configMap) => configMap.metadata?.namespace === namespace && configMap.metadata.name === name),
   };
+  const routes: KindedRoute[] = [
+    ...(input.httpRoutes ?? []).map((route) => ({ kind: 'HTTPRoute' as const, route })),
+    ...(input.grpcRoutes ?? []).map((route) => ({ kind: 'GRPCRoute' as const, route })),
+    ...(input.tlsRoutes ?? []).map((route) => ({ kind: 'TLSRoute' as const, route })),
+    ...(input.tcpRoutes ?? []).map((route) => ({ kind: 'TCPRoute' as const, route })),
+  ];
   const result: GatewayApiCaseResult = { gateways: {}, routes: {} };
   const builds: GatewayBuild[] = [];
   for (const gateway of input.gateways) {
@@ -60,17 +68,10 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
       return parent?.namespace === gateway.metadata?.namespace && parent?.name === gateway.metadata?.name;
     }).sort(byListenerSetPrecedence);
     const listenerSets = named.map((set) => ({ set, allowed: listenerSetAllowed(gateway, set, lookups) }));
-    const { part, listeners, hosts } = gatewayPart(gateway, defaultInstallation, lookups, listenerSets.filter(({ allowed }) => allowed).map(({ set }) => set));
-    const routes: GatewayBuild['routes'] = new Map();
-    const fragments = hosts.length ? [gatewayFragment(gateway, hosts)] : [];
-    for (const route of input.httpRoutes ?? []) {
-      const translation = translateHTTPRoute(route, gateway, listeners, lookups);
-      if (!translation.parents.length) continue;
-      routes.set(`${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`, { route, parents: translation.parents, attachedTo: translation.attachedTo });
-      fragments.push({ ...translation.fragment, reads: new Set<string>() });
-    }
+    const admitted = listenerSets.filter(({ allowed }) => allowed).map(({ set }) => set);
+    const { part, fragments, listeners, routes: built } = buildGatewayGraph(gateway, defaultInstallation, lookups, admitted, routes);
     const { ir } = mergeFragments(part, fragments);
-    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes, listenerSets };
+    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes: built, listenerSets };
     builds.push(build);
     const service: V1Service = { spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '198.18.128.1' }] } } };
     result.gateways[`${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`] = { ir, status: gatewayStatus(build, { service, programmed: true }, now) };
@@ -79,6 +80,6 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
       if (status) (result.listenerSets ??= {})[listenerSetKey(set)] = status;
     }
   }
-  for (const route of input.httpRoutes ?? []) result.routes[`${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`] = routeParents(route, builds, now);
+  for (const route of routes) result.routes[routeKey(route)] = routeParents(route, builds, now);
   return result;
 }
