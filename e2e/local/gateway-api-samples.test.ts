@@ -1,13 +1,16 @@
 // samples/gateway-api/ as a user applies them, with kubectl, as they are: the installation that
 // keeps the GatewayClass, one Gateway with HTTP and HTTPS listeners on one load-balancer
 // address, the cert-manager-shaped certificate Secret, and the routes of two namespaces — the
-// split, the header filter, another team's host — each answering through that address.
+// split, the header filter, another team's host, a gRPC service — each answering through that
+// address; and a TLS passthrough Gateway of its own, its backend ending TLS. The gRPC and TLS
+// backends are the Gateway API's echo server, run as pods by the test bed.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { installCrds, kubectl, kubectlOk, localCluster, namespaceGone } from '../support/cluster.ts';
 import { asList, serviceWithEndpoints } from '../support/endpoints.ts';
 import { installGatewayApiCrds, type GatewayStatus } from '../support/gateway-api.ts';
+import { callGrpcEcho, grpcEchoService } from '../support/echo-basic-grpc.ts';
 import { sendRequest, type HttpResponse, type RequestOptions } from '../support/http.ts';
 import { createTestHost, type TestHost } from '../support/netns.ts';
 import { runOperator, type RunningOperator } from '../support/operator.ts';
@@ -25,7 +28,9 @@ describe('samples/gateway-api/', function () {
   let operator: RunningOperator | undefined;
   let address = '';
   const hosts: TestHost[] = [];
-  const sampleCa = /tls\.crt: \|\n((?: {4}.*\n)+)/.exec(readFileSync(`${samples}platform-tls.yaml`, 'utf8'))?.[1]?.replace(/^ {4}/gm, '') ?? '';
+  const certificateOf = (file: string) => /tls\.crt: \|\n((?: {4}.*\n)+)/.exec(readFileSync(`${samples}${file}`, 'utf8'))?.[1]?.replace(/^ {4}/gm, '') ?? '';
+  const sampleCa = certificateOf('platform-tls.yaml');
+  let passthroughAddress = '';
 
   const get = (host: string, path: string, options: RequestOptions = {}) => sendRequest(`http://${address}${path}`, { ...options, headers: { host, ...options.headers } });
   const echo = (response: HttpResponse): Echo => {
@@ -55,13 +60,19 @@ describe('samples/gateway-api/', function () {
     await apply('gateway.yaml');
     await apply('echo-routes.yaml');
     await apply('grafana-route.yaml');
+    await apply('grpc-echo.yaml');
+    await apply('tls-passthrough.yaml');
     await kubectlOk(['wait', '--for=condition=Programmed', 'gateway/platform', '-n', 'infrastructure', '--timeout=120s']);
+    await kubectlOk(['wait', '--for=condition=Programmed', 'gateway/passthrough', '-n', 'infrastructure', '--timeout=120s']);
+    await kubectlOk(['wait', '--for=condition=Available', 'deployment/grpc-echo', 'deployment/app-tls', '-n', 'echo', '--timeout=180s']);
+    passthroughAddress = (JSON.parse(await kubectlOk(['get', 'gateway', 'passthrough', '-n', 'infrastructure', '-o', 'json'])) as GatewayStatus).status?.addresses?.[0]?.value ?? '';
     const status = (JSON.parse(await kubectlOk(['get', 'gateway', 'platform', '-n', 'infrastructure', '-o', 'json'])) as GatewayStatus).status;
     address = status?.addresses?.[0]?.value ?? '';
     await eventually('the routes to answer', async () => ((await get('echo.platform.example.com', '/')).status === 200 ? true : undefined), 60_000, 200);
   });
 
   after(async () => {
+    await kubectl(['delete', '-f', `${samples}tls-passthrough.yaml`, '--ignore-not-found', '--wait=true', '--timeout=120s']);
     await kubectl(['delete', '-f', `${samples}gateway.yaml`, '--ignore-not-found', '--wait=true', '--timeout=120s']);
     await kubectl(['delete', '-f', `${samples}installation.yaml`, '--ignore-not-found', '--wait=true', '--timeout=120s']);
     await kubectl(['delete', '-f', `${samples}namespaces.yaml`, '--ignore-not-found', '--wait=false']);
@@ -80,7 +91,7 @@ describe('samples/gateway-api/', function () {
 
   it('gateway.yaml: both listeners on one address take the routes of both allowed namespaces', async () => {
     const status = (JSON.parse(await kubectlOk(['get', 'gateway', 'platform', '-n', 'infrastructure', '-o', 'json'])) as GatewayStatus).status;
-    expect(status?.listeners?.map((listener) => [listener.name, listener.attachedRoutes])).to.deep.equal([['http', 3], ['https', 3]]);
+    expect(status?.listeners?.map((listener) => [listener.name, listener.attachedRoutes])).to.deep.equal([['http', 4], ['https', 4]]);
     expect(echo(await get('grafana.platform.example.com', '/')).backend).to.equal('grafana');
     expect((await get('grafana.elsewhere.example.com', '/')).status).to.equal(404);
   });
@@ -104,5 +115,34 @@ describe('samples/gateway-api/', function () {
     expect(added.backend).to.equal('echo-1-echo-server');
     expect(added.headers).to.include({ foo: 'bar' });
     expect(echo(await get('echo.platform.example.com', '/')).headers).to.not.have.property('foo');
+  });
+
+  it('grpc-echo.yaml: calls of the echo service reach its pod over HTTP/2, in clear text and over TLS, with the route\'s header; other services get UNIMPLEMENTED', async () => {
+    const authority = 'grpc.platform.example.com';
+    const answer = await eventually('the gRPC service to answer', async () => callGrpcEcho(`${address}:80`, 'Echo', { authority }).catch(() => undefined), 60_000, 500);
+    expect(answer.context.pod).to.match(/^grpc-echo-/);
+    expect(answer.context.namespace).to.equal('echo');
+    expect(answer.fullyQualifiedMethod).to.equal(`/${grpcEchoService}/Echo`);
+    expect(answer.authority).to.equal(authority);
+    expect(answer.headers).to.deep.include({ key: 'x-served-by', value: 'portico' });
+    const secure = await callGrpcEcho(`${address}:443`, 'EchoTwo', { authority, tls: { ca: sampleCa } });
+    expect(secure.fullyQualifiedMethod).to.equal(`/${grpcEchoService}/EchoTwo`);
+    expect(secure.context.pod).to.match(/^grpc-echo-/);
+    // 12 is UNIMPLEMENTED: from the echo server for its unimplemented method, from Envoy (no route) for another service.
+    const failed = (call: Promise<unknown>) => call.then(() => undefined, (error: { code?: number }) => error.code);
+    expect(await failed(callGrpcEcho(`${address}:80`, 'EchoThree', { authority }))).to.equal(12);
+    expect(await failed(callGrpcEcho(`${address}:80`, 'Echo', { authority: 'other.platform.example.com' }))).to.equal(12);
+  });
+
+  it('tls-passthrough.yaml: the TLS listener passes app.secure.example.com to its backend, which ends TLS with its own certificate; other names are not let through', async () => {
+    const servername = 'app.secure.example.com';
+    const response = await eventually('the passthrough route to answer', async () => sendRequest(`https://${passthroughAddress}/`, { headers: { host: servername }, tls: { servername, ca: certificateOf('tls-passthrough.yaml') } }).catch(() => undefined), 60_000, 500);
+    expect(response.status, response.body).to.equal(200);
+    expect(response.tls?.certificate.subject.CN).to.equal(servername);
+    expect((JSON.parse(response.body) as { pod: string }).pod).to.match(/^app-tls-/);
+    const refused = await sendRequest(`https://${passthroughAddress}/`, { headers: { host: 'other.secure.example.com' }, tls: { servername: 'other.secure.example.com', ca: certificateOf('tls-passthrough.yaml') } }).then(() => 'answered', (error: Error) => error.message);
+    expect(refused).to.not.equal('answered');
+    const status = (JSON.parse(await kubectlOk(['get', 'gateway', 'passthrough', '-n', 'infrastructure', '-o', 'json'])) as GatewayStatus).status;
+    expect(status?.listeners?.map((listener) => [listener.name, listener.attachedRoutes])).to.deep.equal([['tls', 1]]);
   });
 });

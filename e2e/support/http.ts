@@ -166,6 +166,22 @@ export async function grpcUnary(address: string, message: string, options: GrpcO
   }
 }
 
+/** A unary call of any method (`path`: /package.Service/Method) with the request's encoding; resolves to the reply's. */
+export async function grpcUnaryRaw(address: string, path: string, request: Buffer, options: GrpcOptions = {}): Promise<Buffer> {
+  const client = grpcClient(address, options);
+  const bytes = (buffer: Buffer) => buffer;
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      client.makeUnaryRequest(path, bytes, bytes, request, grpcMetadata(options), callOptions(options), (error, reply) => {
+        if (error) reject(error);
+        else resolve(reply ?? Buffer.alloc(0));
+      });
+    });
+  } finally {
+    client.close();
+  }
+}
+
 /**
  * Echo.Chat: sends each message and waits for its reply before sending the next, so the
  * call is a live stream both ways (a proxy that buffered either direction would stall it).
