@@ -20,7 +20,7 @@ import { run, runOrThrow } from '../support/processes.ts';
 const repository = fileURLToPath(new URL('../../', import.meta.url));
 const gatewayApiVersion = /^GATEWAY_API_VERSION=(\S+)$/m.exec(readFileSync(`${repository}e2e/gateway-api/versions.env`, 'utf8'))?.[1] ?? '';
 const portico = JSON.parse(readFileSync(`${repository}package.json`, 'utf8')) as { version: string };
-const profiles = ['GATEWAY-HTTP'];
+const profiles = ['GATEWAY-HTTP', 'GATEWAY-GRPC', 'GATEWAY-TLS', 'GATEWAY-TCP'];
 const usableAddress = '198.18.223.250';
 const unusableAddress = '198.19.255.250';
 const reportFile = `${repository}conformance/reports/${gatewayApiVersion}/experimental-v${portico.version}-default-report.yaml`;

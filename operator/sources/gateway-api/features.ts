@@ -2,10 +2,18 @@
 // what the conformance run tests (conformance/reports/ holds the report of that run). A feature
 // is listed here only when the suite's tests of it pass.
 export const supportedFeatures: readonly string[] = [
-  // Core of the GATEWAY-HTTP profile.
+  // Core of the GATEWAY-HTTP, GATEWAY-GRPC, GATEWAY-TLS and GATEWAY-TCP profiles.
   'Gateway',
+  'GRPCRoute',
   'HTTPRoute',
   'ReferenceGrant',
+  'TCPRoute',
+  'TLSRoute',
+  // GRPCRoute, extended.
+  'GRPCRouteNamedRouteRule',
+  // TLSRoute, extended.
+  'TLSRouteModeMixed',
+  'TLSRouteModeTerminate',
   // Gateway, extended.
   'GatewayAddressEmpty',
   'GatewayFrontendClientCertificateValidation',
