@@ -1,8 +1,8 @@
 // A Gateway's spec.tls.frontend → how the HTTPS listeners of one port check client certificates:
 // the CA certificates of the ConfigMaps it names (key ca.crt, PEM), the per-port setting over the
 // default, and the spec's reasons for a reference that resolves to nothing. Pure.
-import { X509Certificate } from 'node:crypto';
 import type { ClientValidationIR } from '../../../xds/ir.ts';
+import { caCertificates } from './ca-certificates.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
 import { gatewayGroup, type FrontendTLSConfig, type Gateway } from './types.ts';
 
@@ -18,18 +18,6 @@ export interface FrontendValidation {
   problem?: FrontendProblem;
   /** Certificates were asked for and none resolved: the listeners of the port are not accepted. */
   noValidCertificate: boolean;
-}
-
-/** The PEM certificates of a ca.crt, each parsed as Envoy would; undefined when one is not a certificate. */
-function caCertificates(pem: string): string | undefined {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (!blocks.length) return undefined;
-  try {
-    for (const block of blocks) new X509Certificate(block);
-  } catch {
-    return undefined;
-  }
-  return `${blocks.join('\n')}\n`;
 }
 
 /** The frontend setting that applies to a port: its perPort entry, else the default. */
