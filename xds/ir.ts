@@ -297,8 +297,18 @@ export interface ClusterIR {
   endpoints: EndpointIR[];
   /** Resolve this host name instead (an ExternalName Service); `endpoints` is then empty. */
   dns?: { hostname: string; port: number };
-  /** Speak TLS to the upstream, which must prove to be `serverName` (SNI unless an IP address) to `ca` (PEM) when given. */
-  tls?: { serverName: string; ca?: string };
+  /**
+   * Speak TLS to the upstream (SNI `serverName` unless an IP address). With `ca` (PEM) its
+   * certificate must chain to it and carry one of `subjectAltNames` (default: `serverName`);
+   * `clientCertificate` names the SDS secret shown to it when it asks for one.
+   */
+  tls?: { serverName: string; ca?: string; subjectAltNames?: SubjectAltNameIR[]; clientCertificate?: string };
+}
+
+/** A name an upstream's certificate must carry: a DNS name (wildcards as in the certificate) or a URI (SPIFFE IDs). */
+export interface SubjectAltNameIR {
+  type: 'DNS' | 'URI';
+  value: string;
 }
 
 /** A certificate and its key (PEM), served to Envoy by SDS under `name`. */

@@ -433,8 +433,16 @@ export function clusterResource(cluster: ClusterIR): object {
               ...(isIP(tls.serverName) ? {} : { sni: tls.serverName }),
               common_tls_context: {
                 ...(cluster.http2 ? { alpn_protocols: ['h2'] } : {}),
+                ...(tls.clientCertificate ? { tls_certificate_sds_secret_configs: [{ name: tls.clientCertificate, sds_config: ads }] } : {}),
                 ...(tls.ca
-                  ? { validation_context: { trusted_ca: { inline_string: tls.ca }, match_typed_subject_alt_names: [{ san_type: isIP(tls.serverName) ? 'IP_ADDRESS' : 'DNS', matcher: { exact: tls.serverName } }] } }
+                  ? {
+                      validation_context: {
+                        trusted_ca: { inline_string: tls.ca },
+                        match_typed_subject_alt_names: tls.subjectAltNames?.length
+                          ? tls.subjectAltNames.map(({ type, value }) => ({ san_type: type, matcher: { exact: value } }))
+                          : [{ san_type: isIP(tls.serverName) ? 'IP_ADDRESS' : 'DNS', matcher: { exact: tls.serverName } }],
+                      },
+                    }
                   : {}),
               },
             }),

@@ -149,18 +149,19 @@ export function staticBootstrapOf(resources: Record<string, object[]>): string {
   const routes = new Map(byType('.RouteConfiguration').map((config) => [config.name, config]));
   const assignments = new Map(byType('.ClusterLoadAssignment').map((assignment) => [assignment.cluster_name, assignment]));
   const secrets = new Map(byType('.Secret').map((secret) => [secret.name, secret.tls_certificate]));
+  // SDS by name (a listener's certificates, a cluster's client certificate) becomes the certificate itself.
+  const inlineCertificates = (context: Resource | undefined) => {
+    const sds = context?.tls_certificate_sds_secret_configs as Array<{ name: string }> | undefined;
+    if (!context || !sds) return;
+    delete context.tls_certificate_sds_secret_configs;
+    context.tls_certificates = sds.map(({ name }) => secrets.get(name) ?? {});
+  };
   const listeners = byType('.Listener').map((listener) => {
     const inlined = structuredClone(listener) as {
       filter_chains?: Array<{ filters?: Array<{ typed_config?: Resource }>; transport_socket?: { typed_config?: { common_tls_context?: Resource } } }>;
     };
     for (const chain of inlined.filter_chains ?? []) {
-      // SDS by name becomes the certificate itself.
-      const context = chain.transport_socket?.typed_config?.common_tls_context;
-      const sds = context?.tls_certificate_sds_secret_configs as Array<{ name: string }> | undefined;
-      if (context && sds) {
-        delete context.tls_certificate_sds_secret_configs;
-        context.tls_certificates = sds.map(({ name }) => secrets.get(name) ?? {});
-      }
+      inlineCertificates(chain.transport_socket?.typed_config?.common_tls_context);
       for (const filter of chain.filters ?? []) {
         const manager = filter.typed_config;
         const rds = manager?.rds as { route_config_name?: string } | undefined;
@@ -173,8 +174,10 @@ export function staticBootstrapOf(resources: Record<string, object[]>): string {
     return inlined;
   });
   const clusters = byType('.Cluster').map((cluster) => {
-    if (cluster.type !== 'EDS') return cluster;
-    const copy: Resource = { ...cluster, type: 'STATIC', load_assignment: assignments.get(cluster.name) ?? { cluster_name: cluster.name } };
+    const inlined = structuredClone(cluster) as Resource & { transport_socket?: { typed_config?: { common_tls_context?: Resource } } };
+    inlineCertificates(inlined.transport_socket?.typed_config?.common_tls_context);
+    if (inlined.type !== 'EDS') return inlined;
+    const copy: Resource = { ...inlined, type: 'STATIC', load_assignment: assignments.get(inlined.name) ?? { cluster_name: inlined.name } };
     delete copy.eds_cluster_config;
     return copy;
   });
