@@ -4,7 +4,7 @@ import { apiVersion, kind, plural, type GatewayInstallation } from './api/gatewa
 import { ResourceInformer } from './runtime/informer.ts';
 import type { Manager } from './runtime/manager.ts';
 import * as knative from './sources/knative/types.ts';
-import { gatewayApiVersion, referenceGrantApiVersion, type AnyRoute, type Gateway, type GatewayClass, type ListenerSet, type ReferenceGrant } from './sources/gateway-api/types.ts';
+import { gatewayApiVersion, referenceGrantApiVersion, type AnyRoute, type BackendTLSPolicy, type Gateway, type GatewayClass, type ListenerSet, type ReferenceGrant } from './sources/gateway-api/types.ts';
 
 /** The informer caches every replica fills: what the controllers and the translators read. */
 export interface Caches {
@@ -30,6 +30,7 @@ export interface Caches {
   /** ListenerSets (the experimental channel's): empty while their CRD is not installed. */
   listenerSets: ResourceInformer<ListenerSet>;
   referenceGrants: ResourceInformer<ReferenceGrant>;
+  backendTlsPolicies: ResourceInformer<BackendTLSPolicy>;
   /** ConfigMaps, for the CA certificates a Gateway validates client certificates with. */
   configMaps: ResourceInformer<V1ConfigMap>;
 }
@@ -58,6 +59,7 @@ export function registerCaches(manager: Manager, kubeConfig: KubeConfig, log: Lo
     tcpRoutes: manager.addInformer(new ResourceInformer<AnyRoute>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'TCPRoute', plural: 'tcproutes', optional: true }, log)),
     listenerSets: manager.addInformer(new ResourceInformer<ListenerSet>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'ListenerSet', plural: 'listenersets', optional: true }, log)),
     referenceGrants: manager.addInformer(new ResourceInformer<ReferenceGrant>(kubeConfig, { apiVersion: referenceGrantApiVersion, kind: 'ReferenceGrant', plural: 'referencegrants', optional: true }, log)),
+    backendTlsPolicies: manager.addInformer(new ResourceInformer<BackendTLSPolicy>(kubeConfig, { apiVersion: gatewayApiVersion, kind: 'BackendTLSPolicy', plural: 'backendtlspolicies', optional: true }, log)),
     configMaps: manager.addInformer(new ResourceInformer<V1ConfigMap>(kubeConfig, { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, log)),
   };
 }

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const ingressStatus = registerIngressStatusController(manager, client, caches.ingresses, graphs, caches.installations, replica, log);
   // The Gateway API: each Gateway of a class of Portico's is a fleet of its own, rendered from
   // the installation its class names, with its own graph, snapshots and xDS identity.
-  const gatewayApi = new GatewayApiSource(caches, new ClusterGatewayLookups(lookups, caches.namespaces, caches.referenceGrants, caches.configMaps));
+  const gatewayApi = new GatewayApiSource(caches, new ClusterGatewayLookups(lookups, caches.namespaces, caches.referenceGrants, caches.configMaps, caches.backendTlsPolicies));
   const fleets = registerGatewayFleets(manager, kubeConfig, client, caches, { xds: { ...config.xds, tlsDirectory: config.xdsTlsDirectory }, adminPort: config.envoyAdminPort }, xdsView, log);
   // Programmed: some Envoy of the fleet holds and acknowledged its current snapshot.
   const fleetProgrammed = (key: string) => {

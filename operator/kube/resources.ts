@@ -26,6 +26,7 @@ const resources: Record<string, ResourceInfo> = {
   'gateway.networking.k8s.io/v1/GRPCRoute': { plural: 'grpcroutes', namespaced: true },
   'gateway.networking.k8s.io/v1/TLSRoute': { plural: 'tlsroutes', namespaced: true },
   'gateway.networking.k8s.io/v1/TCPRoute': { plural: 'tcproutes', namespaced: true },
+  'gateway.networking.k8s.io/v1/BackendTLSPolicy': { plural: 'backendtlspolicies', namespaced: true },
   'gateway.networking.k8s.io/v1/ListenerSet': { plural: 'listenersets', namespaced: true },
   'gateway.networking.k8s.io/v1beta1/ReferenceGrant': { plural: 'referencegrants', namespaced: true },
 };

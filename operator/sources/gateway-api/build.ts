@@ -8,6 +8,8 @@ import { originOf } from '../../graph/origin.ts';
 import type { InstallationPart } from '../../graph/installation.ts';
 import { translateGRPCRoute } from './grpcroute.ts';
 import { gatewayApiSourceName, translateHTTPRoute, type ParentOutcome, type RouteTranslation } from './httproute.ts';
+import { backendClientCertificate, type BackendClientCertificate } from './backend-client.ts';
+import { backendTlsOf, policyKey, type PolicyOutcome } from './backend-tls.ts';
 import { gatewayPart, tlsParams, type ResolvedListener } from './listeners.ts';
 import type { GatewayLookups } from './lookups.ts';
 import { streamListeners, type StreamRouteTakes } from './stream-listeners.ts';
@@ -34,6 +36,25 @@ export interface GatewayGraph {
   listeners: ResolvedListener[];
   /** By routeKey: the routes that name the Gateway (or a set of it). */
   routes: Map<string, BuiltRoute>;
+  /** By policyKey: the BackendTLSPolicies naming the Services its HTTP and gRPC routes send to, as they are for it. */
+  policies: Map<string, PolicyOutcome>;
+  /** The certificate it shows backends, when it names one. */
+  backendClient?: BackendClientCertificate;
+}
+
+/** The Services (namespace/name) a route of the HTTP family sends to. */
+function routeServices({ kind, route }: KindedRoute): Array<{ namespace: string; name: string }> {
+  if (kind !== 'HTTPRoute' && kind !== 'GRPCRoute') return [];
+  const namespace = route.metadata?.namespace ?? '';
+  return (route.spec.rules ?? []).flatMap((rule) => rule.backendRefs ?? [])
+    .filter((reference) => (reference.group ?? '') === '' && (reference.kind ?? 'Service') === 'Service')
+    .map((reference) => ({ namespace: reference.namespace ?? namespace, name: reference.name }));
+}
+
+/** A cluster the Gateway speaks verified TLS to shows the Gateway's client certificate. */
+function withClientCertificate(fragment: Fragment, secret: string): Fragment {
+  if (!fragment.clusters.some((cluster) => cluster.tls?.ca)) return fragment;
+  return { ...fragment, clusters: fragment.clusters.map((cluster) => (cluster.tls?.ca ? { ...cluster, tls: { ...cluster.tls, clientCertificate: secret } } : cluster)) };
 }
 
 /** The Gateway's own fragment: the virtual hosts it claims itself (misdirected hosts). */
@@ -73,5 +94,22 @@ export function buildGatewayGraph(
     if (translation.takes) streams.push({ kind: kinded.kind, route: kinded.route as StreamRoute, takes: translation.takes });
   }
   const stream = streamListeners(listeners, streams, tlsParams(installation), installation.spec.proxyProtocol.enabled);
-  return { part: stream.length ? { ...part, listeners: [...part.listeners, ...stream] } : part, fragments, listeners, routes: built };
+  const policies = new Map<string, PolicyOutcome>();
+  for (const service of new Map([...built.values()].flatMap(routeServices).map((service) => [`${service.namespace}/${service.name}`, service])).values()) {
+    for (const outcome of backendTlsOf(service.namespace, service.name, undefined, lookups).outcomes) policies.set(policyKey(outcome.policy), outcome);
+  }
+  const backendClient = backendClientCertificate(gateway, lookups);
+  const clientSecret = backendClient?.secret;
+  return {
+    part: {
+      ...part,
+      listeners: stream.length ? [...part.listeners, ...stream] : part.listeners,
+      secrets: clientSecret ? [...part.secrets.filter((secret) => secret.name !== clientSecret.name), clientSecret].sort((a, b) => (a.name < b.name ? -1 : 1)) : part.secrets,
+    },
+    fragments: clientSecret ? fragments.map((fragment) => withClientCertificate(fragment, clientSecret.name)) : fragments,
+    listeners,
+    routes: built,
+    policies,
+    ...(backendClient ? { backendClient } : {}),
+  };
 }

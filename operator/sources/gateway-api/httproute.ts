@@ -9,6 +9,7 @@ import type { ClusterIR, CorsIR, ForwardIR, HeaderMatchIR, HeaderModifiersIR, Mi
 import { backendCluster } from '../backends.ts';
 import { regexProblem } from '../re2.ts';
 import { attach, parentOwner, type Attachment } from './attach.ts';
+import { backendTlsOf, policyKey } from './backend-tls.ts';
 import type { ResolvedListener } from './listeners.ts';
 import { referencePermitted, type GatewayLookups } from './lookups.ts';
 import { gatewayGroup, type AnyRoute, type BackendObjectReference, type Gateway, type GatewayListener, type GRPCRoute, type HTTPBackendRef, type HTTPHeaderFilter, type HTTPRoute, type HTTPRouteFilter, type HTTPRouteMatch, type HTTPRouteRule, type ParentReference, type RouteKind } from './types.ts';
@@ -114,7 +115,23 @@ export function resolveBackend(reference: BackendObjectReference, from: Referrin
   if (!lookups.service(targetNamespace, reference.name)) return { problem: { reason: 'BackendNotFound', message: `${field}: Service ${targetNamespace}/${reference.name} does not exist` } };
   const result = backendCluster({ namespace: targetNamespace, name: reference.name, port: reference.port }, true, lookups, from.http2 ? { http2: true } : {});
   if ('problem' in result) return { problem: { reason: 'BackendNotFound', message: `${field}: ${result.problem}` } };
-  return { cluster: result.cluster };
+  // The Gateway speaks TLS to backends only for the requests it proxies: a TLSRoute's or TCPRoute's bytes pass as they are.
+  const http = from.kind === 'HTTPRoute' || from.kind === 'GRPCRoute';
+  return { cluster: http ? withBackendTls(result.cluster, targetNamespace, reference.name, reference.port, lookups) : result.cluster };
+}
+
+/**
+ * The cluster as its Service port's BackendTLSPolicy has it: TLS with the policy's SNI, CA
+ * certificates and names; a policy that cannot be used leaves the cluster without endpoints, so
+ * that its requests fail (503) instead of going unverified or in clear text.
+ */
+function withBackendTls(cluster: ClusterIR, namespace: string, service: string, port: number, lookups: GatewayLookups): ClusterIR {
+  const servicePort = lookups.service(namespace, service)?.spec?.ports?.find((candidate) => candidate.port === port);
+  const { applied } = backendTlsOf(namespace, service, servicePort, lookups);
+  if (!applied) return cluster;
+  const name = `${cluster.name}/tls/${policyKey(applied.policy)}`;
+  if (!applied.tls) return { name: `${name}/refused`, connectTimeoutSeconds: cluster.connectTimeoutSeconds, endpoints: [] };
+  return { ...cluster, name, tls: { serverName: applied.tls.serverName, ca: applied.tls.ca, subjectAltNames: applied.tls.subjectAltNames } };
 }
 
 function cors(filter: HTTPRouteFilter): CorsIR | undefined {

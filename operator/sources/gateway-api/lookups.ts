@@ -1,16 +1,18 @@
 // What the Gateway API's translators read besides Services, EndpointSlices and Secrets:
 // Namespaces (a listener's allowedRoutes selects them by label), ReferenceGrants (which
-// cross-namespace references a namespace permits) and ConfigMaps (client CA certificates). Each read is named, as the cluster lookups
+// cross-namespace references a namespace permits), ConfigMaps (CA certificates) and
+// BackendTLSPolicies (TLS towards Services). Each read is named, as the cluster lookups
 // name theirs, so that a change rebuilds only the Gateways whose graphs read it.
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import { watching, type WatchSource } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { recording, type ClusterLookups, type Lookups } from '../lookups.ts';
-import type { ReferenceGrant } from './types.ts';
+import type { BackendTLSPolicy, ReferenceGrant } from './types.ts';
 
 export const namespaceRead = (name: string): string => `namespace:${name}`;
 export const referenceGrantsRead = (namespace: string): string => `referencegrants:${namespace}`;
 export const configMapRead = (namespace: string, name: string): string => `configmap:${namespace}/${name}`;
+export const backendTlsPoliciesRead = (namespace: string): string => `backendtlspolicies:${namespace}`;
 
 export interface GatewayLookups extends Lookups {
   namespace(name: string): V1Namespace | undefined;
@@ -18,6 +20,8 @@ export interface GatewayLookups extends Lookups {
   referenceGrants(namespace: string): readonly ReferenceGrant[];
   /** A ConfigMap: CA certificates for client-certificate validation (key ca.crt). */
   configMap(namespace: string, name: string): V1ConfigMap | undefined;
+  /** The BackendTLSPolicies in a namespace: how the Gateway speaks TLS to its Services. */
+  backendTlsPolicies(namespace: string): readonly BackendTLSPolicy[];
 }
 
 export class ClusterGatewayLookups {
@@ -25,12 +29,14 @@ export class ClusterGatewayLookups {
   private readonly namespaces: ResourceInformer<V1Namespace>;
   private readonly grants: ResourceInformer<ReferenceGrant>;
   private readonly configMaps: ResourceInformer<V1ConfigMap>;
+  private readonly policies: ResourceInformer<BackendTLSPolicy>;
 
-  constructor(cluster: ClusterLookups, namespaces: ResourceInformer<V1Namespace>, grants: ResourceInformer<ReferenceGrant>, configMaps: ResourceInformer<V1ConfigMap>) {
+  constructor(cluster: ClusterLookups, namespaces: ResourceInformer<V1Namespace>, grants: ResourceInformer<ReferenceGrant>, configMaps: ResourceInformer<V1ConfigMap>, policies: ResourceInformer<BackendTLSPolicy>) {
     this.cluster = cluster;
     this.namespaces = namespaces;
     this.grants = grants;
     this.configMaps = configMaps;
+    this.policies = policies;
   }
 
   /** Lookups that remember what they were asked for, as read names. */
@@ -52,6 +58,10 @@ export class ClusterGatewayLookups {
           reads.add(configMapRead(namespace, name));
           return this.configMaps.get(name, namespace);
         },
+        backendTlsPolicies: (namespace) => {
+          reads.add(backendTlsPoliciesRead(namespace));
+          return this.policies.list().filter((policy) => policy.metadata?.namespace === namespace);
+        },
       },
     };
   }
@@ -62,6 +72,7 @@ export class ClusterGatewayLookups {
       watching(this.namespaces, (namespace) => readersOf(namespaceRead(namespace.metadata?.name ?? ''))),
       watching(this.grants, (grant) => readersOf(referenceGrantsRead(grant.metadata?.namespace ?? ''))),
       watching(this.configMaps, (configMap) => readersOf(configMapRead(configMap.metadata?.namespace ?? '', configMap.metadata?.name ?? ''))),
+      watching(this.policies, (policy) => readersOf(backendTlsPoliciesRead(policy.metadata?.namespace ?? ''))),
     ];
   }
 }

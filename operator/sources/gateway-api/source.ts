@@ -9,12 +9,12 @@ import { originOf } from '../../graph/origin.ts';
 import { watching, type WatchSource } from '../../runtime/controller.ts';
 import type { ResourceInformer } from '../../runtime/informer.ts';
 import { gatewayFleetKey, gatewayInstallation, gatewayKey, parseGatewayFleetKey } from './classes.ts';
-import { buildGatewayGraph, routeKey, type BuiltRoute, type KindedRoute } from './build.ts';
+import { buildGatewayGraph, routeKey, type BuiltRoute, type GatewayGraph, type KindedRoute } from './build.ts';
 import { gatewayApiSourceName } from './httproute.ts';
 import { byListenerSetPrecedence, listenerSetAllowed, listenerSetKey, listenerSetParent } from './listener-sets.ts';
 import type { ResolvedListener } from './listeners.ts';
 import type { ClusterGatewayLookups } from './lookups.ts';
-import { gatewayGroup, type AnyRoute, type Gateway, type GatewayClass, type ListenerSet, type RouteKind } from './types.ts';
+import { gatewayGroup, type AnyRoute, type BackendTLSPolicy, type Gateway, type GatewayClass, type ListenerSet, type RouteKind } from './types.ts';
 
 export interface GatewayApiCaches {
   gatewayClasses: ResourceInformer<GatewayClass>;
@@ -25,6 +25,8 @@ export interface GatewayApiCaches {
   tlsRoutes: ResourceInformer<AnyRoute>;
   tcpRoutes: ResourceInformer<AnyRoute>;
   listenerSets: ResourceInformer<ListenerSet>;
+  /** Read through the lookups; the status writer reports on them. */
+  backendTlsPolicies: ResourceInformer<BackendTLSPolicy>;
 }
 
 /** The informer of each route kind. */
@@ -41,6 +43,9 @@ export interface GatewayBuild {
   routes: Map<string, BuiltRoute>;
   /** The ListenerSets naming the Gateway, in precedence order, and whether it admits each. */
   listenerSets: Array<{ set: ListenerSet; allowed: boolean }>;
+  /** The BackendTLSPolicies of its routes' Services, by policyKey, as they are for this Gateway. */
+  policies: GatewayGraph['policies'];
+  backendClient?: GatewayGraph['backendClient'];
 }
 
 /** What the snapshot controller asks of a source of fleets of their own. */
@@ -164,8 +169,8 @@ export class GatewayApiSource implements FleetSource {
     for (const parent of [`Gateway/${parsed.namespace}/${parsed.name}`, ...admitted.map((set) => `ListenerSet/${listenerSetKey(set)}`)]) {
       for (const [name, route] of this.routesByParent.get(parent) ?? []) candidates.set(name, route);
     }
-    const { part, fragments, listeners, routes } = buildGatewayGraph(gateway, installation, lookups, admitted, candidates.values(), () => this.lookups.recording());
-    const build: GatewayBuild = { gateway, installation: installation.metadata?.name ?? '', listeners, routes, listenerSets };
+    const { part, fragments, listeners, routes, policies, backendClient } = buildGatewayGraph(gateway, installation, lookups, admitted, candidates.values(), () => this.lookups.recording());
+    const build: GatewayBuild = { gateway, installation: installation.metadata?.name ?? '', listeners, routes, listenerSets, policies, ...(backendClient ? { backendClient } : {}) };
     this.builds.set(key, build);
     for (const listener of this.buildListeners) listener(key, build, previous);
     return { part: { ...part, reads }, fragments };

@@ -1,8 +1,9 @@
 // The leader's Gateway API status writer: GatewayClasses of Portico's controller (Accepted,
 // SupportedVersion, supportedFeatures), the Gateways it serves (Accepted, Programmed once their
 // Envoys acknowledged their configuration, addresses, listeners) and the routes naming them
-// (status.parents, other controllers' entries kept), and the ListenerSets naming them. Keys:
-// class:<name>, gateway:<ns>/<name>, route:<kind>/<ns>/<name>, listenerset:<ns>/<name>. Written only when it differs from the stored status.
+// (status.parents, other controllers' entries kept), the ListenerSets naming them, and the
+// BackendTLSPolicies of their routes' Services (status.ancestors). Keys:
+// class:<name>, gateway:<ns>/<name>, route:<kind>/<ns>/<name>, listenerset:<ns>/<name>, policy:<ns>/<name>. Written only when it differs from the stored status.
 import type { V1Service } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
@@ -15,7 +16,8 @@ import { gatewayController, gatewayFleetKey, gatewayKey } from './classes.ts';
 import { routeKey } from './build.ts';
 import { routeInformers, type GatewayApiSource, type GatewayBuild } from './source.ts';
 import { listenerSetKey, listenerSetParent } from './listener-sets.ts';
-import { gatewayClassStatus, gatewayStatus, listenerSetStatus, routeParents } from './status.ts';
+import { policyKey } from './backend-tls.ts';
+import { gatewayClassStatus, gatewayStatus, listenerSetStatus, policyAncestors, routeParents } from './status.ts';
 import { gatewayApiVersion, routeKinds, type Gateway, type RouteKind } from './types.ts';
 
 export interface GatewayApiStatusOptions {
@@ -43,10 +45,12 @@ export function registerGatewayApiStatusController(
   log: Logger,
 ): GatewayApiStatusController {
   const statusLog = log.child({ controller: 'gateway-api-status' });
-  const { gatewayClasses, gateways, listenerSets } = source.caches;
+  const { gatewayClasses, gateways, listenerSets, backendTlsPolicies } = source.caches;
   const routeCaches = new Map(routeInformers(source.caches));
   /** Route key → the fleets whose builds name it, so that a route leaving a Gateway is written too. */
   const routeFleets = new Map<string, Set<string>>();
+  /** Policy key → the fleets whose builds have it, likewise. */
+  const policyFleets = new Map<string, Set<string>>();
 
   const writeClass = async (name: string) => {
     const gatewayClass = gatewayClasses.get(name);
@@ -100,6 +104,22 @@ export function registerGatewayApiStatusController(
     statusLog.info({ route: key, parents: parents.length }, `${kind} status updated`);
   };
 
+  const writePolicy = async (namespace: string, name: string) => {
+    const policy = backendTlsPolicies.get(name, namespace);
+    const key = `${namespace}/${name}`;
+    if (!policy) {
+      policyFleets.delete(key);
+      return;
+    }
+    const builds = [...(policyFleets.get(key) ?? [])].map((fleet) => source.lastBuild(fleet)).filter((build): build is GatewayBuild => build !== undefined);
+    // Not built at this generation yet: the build enqueues it.
+    if (builds.some((build) => build.policies.get(key)?.policy.metadata?.generation !== policy.metadata?.generation)) return;
+    const ancestors = asStored(policyAncestors(policy, builds, new Date()));
+    if (isDeepStrictEqual(ancestors, asStored(policy.status?.ancestors ?? []))) return;
+    await client.mergePatch({ ...referenceOf(policy), apiVersion: gatewayApiVersion, kind: 'BackendTLSPolicy' }, { metadata: { resourceVersion: policy.metadata?.resourceVersion }, status: { ancestors } }, 'status');
+    statusLog.info({ policy: key, ancestors: ancestors.length }, 'BackendTLSPolicy status updated');
+  };
+
   const reconcile = async (key: string) => {
     const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
     const [namespace = '', name = ''] = rest.split('/');
@@ -110,6 +130,7 @@ export function registerGatewayApiStatusController(
       if ((routeKinds as readonly string[]).includes(routeKind)) await writeRoute(routeKind as RouteKind, routeNamespace, routeName);
     }
     else if (kind === 'listenerset') await writeListenerSet(namespace, name);
+    else if (kind === 'policy') await writePolicy(namespace, name);
     return undefined;
   };
 
@@ -124,12 +145,14 @@ export function registerGatewayApiStatusController(
           watching(gateways, (gateway) => [`gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`]),
           ...routeInformers(source.caches).map(([kind, informer]) => watching(informer, (route) => [`route:${routeKey({ kind, route })}`])),
           watching(listenerSets, (set) => [`listenerset:${listenerSetKey(set)}`]),
+          watching(backendTlsPolicies, (policy) => [`policy:${policyKey(policy)}`]),
         ],
         listKeys: () => [
           ...gatewayClasses.list().map((gatewayClass) => `class:${gatewayClass.metadata?.name ?? ''}`),
           ...gateways.list().map((gateway) => `gateway:${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`),
           ...routeInformers(source.caches).flatMap(([kind, informer]) => informer.list().map((route) => `route:${routeKey({ kind, route })}`)),
           ...listenerSets.list().map((set) => `listenerset:${listenerSetKey(set)}`),
+          ...backendTlsPolicies.list().map((policy) => `policy:${policyKey(policy)}`),
         ],
         reconcile,
         workers: 8,
@@ -143,13 +166,18 @@ export function registerGatewayApiStatusController(
     const parsed = fleet.slice('gateway/'.length);
     controller.enqueue(`gateway:${parsed}`);
     for (const { set } of [...(build?.listenerSets ?? []), ...(previous?.listenerSets ?? [])]) controller.enqueue(`listenerset:${listenerSetKey(set)}`);
-    for (const key of new Set([...(build?.routes.keys() ?? []), ...(previous?.routes.keys() ?? [])])) {
-      const fleets = routeFleets.get(key) ?? new Set<string>();
-      if (build?.routes.has(key)) fleets.add(fleet);
-      else fleets.delete(fleet);
-      routeFleets.set(key, fleets);
-      controller.enqueue(`route:${key}`);
-    }
+    // Objects the build has now or had before: their status is written, and which fleets have them is kept.
+    const track = (fleetsByKey: Map<string, Set<string>>, now: ReadonlyMap<string, unknown> | undefined, before: ReadonlyMap<string, unknown> | undefined, kind: string) => {
+      for (const key of new Set([...(now?.keys() ?? []), ...(before?.keys() ?? [])])) {
+        const fleets = fleetsByKey.get(key) ?? new Set<string>();
+        if (now?.has(key)) fleets.add(fleet);
+        else fleets.delete(fleet);
+        fleetsByKey.set(key, fleets);
+        controller.enqueue(`${kind}:${key}`);
+      }
+    };
+    track(routeFleets, build?.routes, previous?.routes, 'route');
+    track(policyFleets, build?.policies, previous?.policies, 'policy');
   });
   return {
     controller,

@@ -9,7 +9,8 @@ import { insecureFrontend } from './frontend-validation.ts';
 import type { GatewayBuild } from './source.ts';
 import { listenerSetOwner, sameOwner, type ResolvedListener } from './listeners.ts';
 import { routeKey, type KindedRoute } from './build.ts';
-import type { Condition, Gateway, GatewayClass, ListenerSet, ListenerStatus, ParentReference, RouteParentStatus } from './types.ts';
+import { policyKey } from './backend-tls.ts';
+import { gatewayGroup, type BackendTLSPolicy, type Condition, type Gateway, type GatewayClass, type ListenerSet, type ListenerStatus, type ParentReference, type PolicyAncestorStatus, type RouteParentStatus } from './types.ts';
 
 type Update = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
 
@@ -88,7 +89,7 @@ export function gatewayStatus(build: GatewayBuild, observed: FleetObserved, now:
   const attachedListenerSets = build.listenerSets.filter(({ set, allowed }) => allowed && build.listeners.some((resolved) => resolved.ready && sameOwner(resolved.owner, listenerSetOwner(set)))).length;
   return {
     addresses,
-    conditions: conditions(gateway.status?.conditions, [accepted, programmed, ...(insecureFrontend(gateway) ? [insecureMode] : [])], generation, now),
+    conditions: conditions(gateway.status?.conditions, [accepted, programmed, ...(insecureFrontend(gateway) ? [insecureMode] : []), ...(build.backendClient ? [build.backendClient.condition] : [])], generation, now),
     listeners,
     // Reported when the Gateway admits ListenerSets at all.
     ...(gateway.spec.allowedListeners ? { attachedListenerSets } : {}),
@@ -160,6 +161,21 @@ export function routeParents(kinded: KindedRoute, builds: readonly GatewayBuild[
       const current = route.status?.parents?.find((parent) => parent.controllerName === gatewayController && sameParent(parent.parentRef, parentRef))?.conditions;
       ours.push({ parentRef, controllerName: gatewayController, conditions: conditions(current, updates, route.metadata?.generation, now) });
     }
+  }
+  return [...others, ...ours];
+}
+
+/** A BackendTLSPolicy's status.ancestors: one per Gateway whose build has it, other controllers' entries kept. */
+export function policyAncestors(policy: BackendTLSPolicy, builds: readonly GatewayBuild[], now: Date): PolicyAncestorStatus[] {
+  const key = policyKey(policy);
+  const others = (policy.status?.ancestors ?? []).filter((ancestor) => ancestor.controllerName !== gatewayController);
+  const ours: PolicyAncestorStatus[] = [];
+  for (const build of builds) {
+    const outcome = build.policies.get(key);
+    if (!outcome) continue;
+    const ancestorRef: ParentReference = { group: gatewayGroup, kind: 'Gateway', namespace: build.gateway.metadata?.namespace ?? '', name: build.gateway.metadata?.name ?? '' };
+    const current = policy.status?.ancestors?.find((ancestor) => ancestor.controllerName === gatewayController && sameParent(ancestor.ancestorRef, ancestorRef))?.conditions;
+    ours.push({ ancestorRef, controllerName: gatewayController, conditions: conditions(current, outcome.conditions, policy.metadata?.generation, now) });
   }
   return [...others, ...ours];
 }

@@ -84,7 +84,11 @@ export interface Gateway extends KubernetesObject {
     listeners: GatewayListener[];
     addresses?: Array<{ type?: string; value?: string }>;
     infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: LocalObjectReference };
-    tls?: { frontend?: { default?: FrontendTLSConfig; perPort?: Array<{ port: number; tls: FrontendTLSConfig }> } };
+    tls?: {
+      frontend?: { default?: FrontendTLSConfig; perPort?: Array<{ port: number; tls: FrontendTLSConfig }> };
+      /** The Gateway as a TLS client of its backends: the certificate it shows them. */
+      backend?: { clientCertificateRef?: SecretObjectReference };
+    };
     /** Which ListenerSets may add listeners to the Gateway (none unless said). */
     allowedListeners?: { namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector } };
   };
@@ -235,6 +239,28 @@ export type TLSRoute = StreamRoute;
 export const routeKinds = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute'] as const;
 export type RouteKind = (typeof routeKinds)[number];
 export type AnyRoute = HTTPRoute | GRPCRoute | StreamRoute;
+
+/** How the Gateway speaks TLS to a Service's ports: the CA certificates and names it checks the backend's certificate against. */
+export interface BackendTLSPolicy extends KubernetesObject {
+  spec: {
+    targetRefs: Array<{ group: string; kind: string; name: string; sectionName?: string }>;
+    validation: {
+      caCertificateRefs?: Array<{ group: string; kind: string; name: string }>;
+      wellKnownCACertificates?: string;
+      /** The SNI sent, and the name checked unless subjectAltNames are given. */
+      hostname: string;
+      subjectAltNames?: Array<{ type: 'Hostname' | 'URI'; hostname?: string; uri?: string }>;
+    };
+    options?: Record<string, string>;
+  };
+  status?: { ancestors?: PolicyAncestorStatus[] };
+}
+
+export interface PolicyAncestorStatus {
+  ancestorRef: ParentReference;
+  controllerName: string;
+  conditions: Condition[];
+}
 
 export interface ReferenceGrant extends KubernetesObject {
   spec: {

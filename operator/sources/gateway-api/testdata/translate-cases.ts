@@ -11,8 +11,9 @@ import { buildGatewayGraph, routeKey, type KindedRoute } from '../build.ts';
 import type { GatewayLookups } from '../lookups.ts';
 import type { GatewayBuild } from '../source.ts';
 import { byListenerSetPrecedence, listenerSetAllowed, listenerSetKey, listenerSetParent } from '../listener-sets.ts';
-import { gatewayStatus, listenerSetStatus, routeParents } from '../status.ts';
-import type { Gateway, GRPCRoute, HTTPRoute, ListenerSet, ReferenceGrant, RouteParentStatus, StreamRoute } from '../types.ts';
+import { policyKey } from '../backend-tls.ts';
+import { gatewayStatus, listenerSetStatus, policyAncestors, routeParents } from '../status.ts';
+import type { BackendTLSPolicy, Gateway, GRPCRoute, HTTPRoute, ListenerSet, PolicyAncestorStatus, ReferenceGrant, RouteParentStatus, StreamRoute } from '../types.ts';
 
 const casesDirectory = new URL('./translate/', import.meta.url);
 
@@ -31,6 +32,7 @@ interface CaseInput {
   referenceGrants?: ReferenceGrant[];
   configMaps?: V1ConfigMap[];
   listenerSets?: ListenerSet[];
+  backendTlsPolicies?: BackendTLSPolicy[];
 }
 
 export interface GatewayApiCaseResult {
@@ -40,6 +42,8 @@ export interface GatewayApiCaseResult {
   routes: Record<string, RouteParentStatus[]>;
   /** By ListenerSet namespace/name: its status (cases with ListenerSets only). */
   listenerSets?: Record<string, NonNullable<ListenerSet['status']>>;
+  /** By BackendTLSPolicy namespace/name: its status.ancestors (cases with policies only). */
+  backendTlsPolicies?: Record<string, PolicyAncestorStatus[]>;
 }
 
 /** Statuses are computed at this moment, so that lastTransitionTime is stable. */
@@ -53,6 +57,7 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
     namespace: (namespaceName) => (input.namespaces ?? []).find((namespace) => namespace.metadata?.name === namespaceName),
     referenceGrants: (namespace) => (input.referenceGrants ?? []).filter((grant) => grant.metadata?.namespace === namespace),
     configMap: (namespace, name) => (input.configMaps ?? []).find((configMap) => configMap.metadata?.namespace === namespace && configMap.metadata.name === name),
+    backendTlsPolicies: (namespace) => (input.backendTlsPolicies ?? []).filter((policy) => policy.metadata?.namespace === namespace),
   };
   const routes: KindedRoute[] = [
     ...(input.httpRoutes ?? []).map((route) => ({ kind: 'HTTPRoute' as const, route })),
@@ -69,9 +74,9 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
     }).sort(byListenerSetPrecedence);
     const listenerSets = named.map((set) => ({ set, allowed: listenerSetAllowed(gateway, set, lookups) }));
     const admitted = listenerSets.filter(({ allowed }) => allowed).map(({ set }) => set);
-    const { part, fragments, listeners, routes: built } = buildGatewayGraph(gateway, defaultInstallation, lookups, admitted, routes);
+    const { part, fragments, listeners, routes: built, policies, backendClient } = buildGatewayGraph(gateway, defaultInstallation, lookups, admitted, routes);
     const { ir } = mergeFragments(part, fragments);
-    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes: built, listenerSets };
+    const build: GatewayBuild = { gateway, installation: 'kourier', listeners, routes: built, listenerSets, policies, ...(backendClient ? { backendClient } : {}) };
     builds.push(build);
     const service: V1Service = { spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '198.18.128.1' }] } } };
     result.gateways[`${gateway.metadata?.namespace ?? ''}/${gateway.metadata?.name ?? ''}`] = { ir, status: gatewayStatus(build, { service, programmed: true }, now) };
@@ -81,5 +86,6 @@ export function gatewayApiCase(name: string): GatewayApiCaseResult {
     }
   }
   for (const route of routes) result.routes[routeKey(route)] = routeParents(route, builds, now);
+  for (const policy of input.backendTlsPolicies ?? []) (result.backendTlsPolicies ??= {})[policyKey(policy)] = policyAncestors(policy, builds, now);
   return result;
 }
