@@ -129,7 +129,7 @@ describe('samples/gateway-api/', function () {
     expect(secure.fullyQualifiedMethod).to.equal(`/${grpcEchoService}/EchoTwo`);
     expect(secure.context.pod).to.match(/^grpc-echo-/);
     // 12 is UNIMPLEMENTED: from the echo server for its unimplemented method, from Envoy (no route) for another service.
-    const failed = (call: Promise<unknown>) => call.then(() => undefined, (error: { code?: number }) => error.code);
+    const failed = (call: Promise<unknown>) => call.then(() => undefined, (error: unknown) => (error as { code?: number }).code);
     expect(await failed(callGrpcEcho(`${address}:80`, 'EchoThree', { authority }))).to.equal(12);
     expect(await failed(callGrpcEcho(`${address}:80`, 'Echo', { authority: 'other.platform.example.com' }))).to.equal(12);
   });
@@ -140,7 +140,7 @@ describe('samples/gateway-api/', function () {
     expect(response.status, response.body).to.equal(200);
     expect(response.tls?.certificate.subject.CN).to.equal(servername);
     expect((JSON.parse(response.body) as { pod: string }).pod).to.match(/^app-tls-/);
-    const refused = await sendRequest(`https://${passthroughAddress}/`, { headers: { host: 'other.secure.example.com' }, tls: { servername: 'other.secure.example.com', ca: certificateOf('tls-passthrough.yaml') } }).then(() => 'answered', (error: Error) => error.message);
+    const refused = await sendRequest(`https://${passthroughAddress}/`, { headers: { host: 'other.secure.example.com' }, tls: { servername: 'other.secure.example.com', ca: certificateOf('tls-passthrough.yaml') } }).then(() => 'answered', (error: unknown) => String(error));
     expect(refused).to.not.equal('answered');
     const status = (JSON.parse(await kubectlOk(['get', 'gateway', 'passthrough', '-n', 'infrastructure', '-o', 'json'])) as GatewayStatus).status;
     expect(status?.listeners?.map((listener) => [listener.name, listener.attachedRoutes])).to.deep.equal([['tls', 1]]);

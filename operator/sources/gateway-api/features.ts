@@ -14,8 +14,12 @@ export const supportedFeatures: readonly string[] = [
   // TLSRoute, extended.
   'TLSRouteModeMixed',
   'TLSRouteModeTerminate',
+  // TLS to backends (extended, of the HTTP profile).
+  'BackendTLSPolicy',
+  'BackendTLSPolicySANValidation',
   // Gateway, extended.
   'GatewayAddressEmpty',
+  'GatewayBackendClientCertificate',
   'GatewayFrontendClientCertificateValidation',
   'GatewayFrontendClientCertificateValidationInsecureFallback',
   'GatewayHTTPListenerIsolation',
