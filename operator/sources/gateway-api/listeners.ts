@@ -118,7 +118,7 @@ function routeKinds(listener: GatewayListener): { kinds: RouteGroupKind[]; inval
 function certificates(owner: ListenerOwner, listener: GatewayListener, field: string, lookups: GatewayLookups): { secrets: SecretIR[] } | { problem: string; reason: 'RefNotPermitted' | 'InvalidCertificateRef' } {
   const invalid = (problem: string) => ({ problem, reason: 'InvalidCertificateRef' as const });
   const references = listener.tls?.certificateRefs ?? [];
-  if (!references.length) return invalid(`${field}.tls.certificateRefs must name at least one Secret for protocol HTTPS`);
+  if (!references.length) return invalid(`${field}.tls.certificateRefs must name at least one Secret for protocol ${listener.protocol} in mode Terminate`);
   const secrets: SecretIR[] = [];
   const namespace = owner.namespace;
   for (const [index, reference] of references.entries()) {
