@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { SnapshotEncoder } from './encoder.ts';
 import type { GatewayIR } from './ir.ts';
-import { encodeAny, typeUrls } from './protos.ts';
-import { routeConfigResource } from './translate.ts';
+import { decodeAny, encodeAny, nestedTypes, typeUrls } from './protos.ts';
+import { routeConfigResource, translate } from './translate.ts';
 
 const casesDirectory = new URL('./testdata/translate/', import.meta.url);
 const cases = readdirSync(casesDirectory).sort();
@@ -17,6 +17,14 @@ describe('SnapshotEncoder', () => {
       const routes = new SnapshotEncoder().snapshotOf(ir).types.get(typeUrls.route)!.resources;
       for (const config of ir.routeConfigs) {
         expect(routes.get(config.name)!.any.value.equals(encodeAny(typeUrls.route, routeConfigResource(config)).value), config.name).to.equal(true);
+      }
+    });
+  }
+
+  for (const name of cases) {
+    it(`keeps every nested typed config of ${name} through the wire encoding (each type's proto is loaded)`, () => {
+      for (const [typeUrl, resources] of Object.entries(translate(irOf(name)))) {
+        for (const resource of resources) expect(nestedTypes(decodeAny(encodeAny(typeUrl, resource)))).to.deep.equal(nestedTypes(resource));
       }
     });
   }

@@ -103,6 +103,26 @@ export function encodeAny(typeUrl: string, resource: object): Any {
   return { type_url: typeUrl, value: Buffer.from(type.encode(type.fromObject(resource)).finish()) };
 }
 
+/**
+ * Every "@type" of the nested typed configs of a resource, sorted: a type whose proto is not
+ * loaded here is encoded with an empty type URL, which Envoy rejects, so tests compare these
+ * before and after encoding.
+ */
+export function nestedTypes(value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (item: unknown): void => {
+    if (Array.isArray(item)) for (const entry of item) walk(entry);
+    else if (item && typeof item === 'object') {
+      for (const [key, entry] of Object.entries(item)) {
+        if (key === '@type' && typeof entry === 'string') found.push(entry);
+        else walk(entry);
+      }
+    }
+  };
+  walk(value);
+  return found.sort();
+}
+
 /** Decodes an Any back to a plain object (nested Any as "@type" objects), for tests and logs. */
 export function decodeAny(any: Any): Record<string, unknown> {
   const type = envoyRoot().lookupType(any.type_url.slice(any.type_url.lastIndexOf('/') + 1));
