@@ -24,3 +24,13 @@ export function byAge(a: Aged, b: Aged): number {
 export function objectAge(object: KubernetesObject): Aged {
   return { createdAt: createdAt(object), key: object.metadata?.name ?? '' };
 }
+
+/** A namespaced object's age: a tie of creation times goes to the namespace/name that sorts first. */
+export function namespacedAge(object: KubernetesObject): Aged {
+  return { createdAt: createdAt(object), key: `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}` };
+}
+
+/** Oldest first, for namespaced objects (byAge of namespacedAge). */
+export function byNamespacedAge(a: KubernetesObject, b: KubernetesObject): number {
+  return byAge(namespacedAge(a), namespacedAge(b));
+}

@@ -5,6 +5,7 @@
 // Pure.
 import type { V1ServicePort } from '@kubernetes/client-node';
 import type { SubjectAltNameIR } from '../../../xds/ir.ts';
+import { byNamespacedAge } from '../../kube/age.ts';
 import { caCertificates } from './ca-certificates.ts';
 import type { GatewayLookups } from './lookups.ts';
 import type { BackendTLSPolicy } from './types.ts';
@@ -31,12 +32,6 @@ export interface PolicyOutcome {
 }
 
 export const policyKey = (policy: BackendTLSPolicy): string => `${policy.metadata?.namespace ?? ''}/${policy.metadata?.name ?? ''}`;
-
-/** Older first; of two made in the same second, by name (the spec's tie-break). */
-function byAge(a: BackendTLSPolicy, b: BackendTLSPolicy): number {
-  const time = (policy: BackendTLSPolicy) => Date.parse(String(policy.metadata?.creationTimestamp ?? '')) || 0;
-  return time(a) - time(b) || (policyKey(a) < policyKey(b) ? -1 : policyKey(a) > policyKey(b) ? 1 : 0);
-}
 
 /** The sectionNames (undefined: the whole Service) a policy names the Service with. */
 function targetsOf(policy: BackendTLSPolicy, service: string): Array<string | undefined> {
@@ -92,7 +87,7 @@ function decodeBase64(value: string | undefined): string | undefined {
  * of the one that applies to `port` (none: the port is spoken to in clear text).
  */
 export function backendTlsOf(namespace: string, service: string, port: V1ServicePort | undefined, lookups: GatewayLookups): { applied?: PolicyOutcome; outcomes: PolicyOutcome[] } {
-  const policies = lookups.backendTlsPolicies(namespace).filter((policy) => targetsOf(policy, service).length).sort(byAge);
+  const policies = lookups.backendTlsPolicies(namespace).filter((policy) => targetsOf(policy, service).length).sort(byNamespacedAge);
   if (!policies.length) return { outcomes: [] };
   // A target (the Service, or one of its ports) is the oldest policy's; a newer one naming it is Conflicted.
   const holders = new Map<string, BackendTLSPolicy>();

@@ -1,6 +1,7 @@
 // ListenerSets: which Gateway a set names, whether that Gateway lets it in
 // (spec.allowedListeners), and the order in which sets' listeners are considered after the
 // Gateway's own (the spec's: the older set first, then namespace and name). Pure.
+import { byNamespacedAge } from '../../kube/age.ts';
 import { selects, type GatewayLookups } from './lookups.ts';
 import { gatewayGroup, type Gateway, type ListenerSet } from './types.ts';
 
@@ -23,12 +24,6 @@ export function listenerSetAllowed(gateway: Gateway, set: ListenerSet, lookups: 
 }
 
 /** The older set first; of sets made in the same second, by namespace and name. */
-export function byListenerSetPrecedence(a: ListenerSet, b: ListenerSet): number {
-  const created = (set: ListenerSet) => Date.parse(String(set.metadata?.creationTimestamp ?? '')) || 0;
-  const age = created(a) - created(b);
-  if (age !== 0) return age;
-  const key = (set: ListenerSet) => `${set.metadata?.namespace ?? ''}/${set.metadata?.name ?? ''}`;
-  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-}
+export const byListenerSetPrecedence: (a: ListenerSet, b: ListenerSet) => number = byNamespacedAge;
 
 export const listenerSetKey = (set: ListenerSet): string => `${set.metadata?.namespace ?? ''}/${set.metadata?.name ?? ''}`;

@@ -4,6 +4,7 @@
 // proxying to its route's backends by weight. Where several routes take the same connections, the
 // oldest route has them (the spec's rule for routes in conflict). Pure.
 import type { ListenerIR, StreamChainIR, TlsParamsIR } from '../../../xds/ir.ts';
+import { byNamespacedAge } from '../../kube/age.ts';
 import { envoyPort, streamProtocol, type ResolvedListener } from './listeners.ts';
 import type { StreamTake } from './stream-route.ts';
 import type { StreamRoute } from './types.ts';
@@ -14,20 +15,13 @@ export interface StreamRouteTakes {
   takes: StreamTake[];
 }
 
-/** Oldest first; of two made in the same second, by namespace and name (the spec's tie-break). */
-export function byAge(a: { route: StreamRoute }, b: { route: StreamRoute }): number {
-  const time = (route: StreamRoute) => Date.parse(route.metadata?.creationTimestamp ? String(route.metadata.creationTimestamp) : '') || 0;
-  const key = (route: StreamRoute) => `${route.metadata?.namespace ?? ''}/${route.metadata?.name ?? ''}`;
-  return time(a.route) - time(b.route) || (key(a.route) < key(b.route) ? -1 : key(a.route) > key(b.route) ? 1 : 0);
-}
-
 const statName = (kind: string, route: StreamRoute) => `${kind.toLowerCase()}_${route.metadata?.namespace ?? ''}_${route.metadata?.name ?? ''}`;
 
 export function streamListeners(listeners: readonly ResolvedListener[], routes: readonly StreamRouteTakes[], params: TlsParamsIR, proxyProtocol: boolean): ListenerIR[] {
   const chainsByPort = new Map<number, StreamChainIR[]>();
   /** port + SNI name ('' for any) → taken. */
   const taken = new Set<string>();
-  for (const { kind, route, takes } of [...routes].sort(byAge)) {
+  for (const { kind, route, takes } of [...routes].sort((a, b) => byNamespacedAge(a.route, b.route))) {
     for (const take of takes) {
       const resolved = listeners[take.index];
       if (!resolved?.ready || !streamProtocol(resolved.listener.protocol)) continue;
