@@ -201,7 +201,11 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
     let noValidCaCertificate: string | undefined;
     let certificateProblem = false;
     const mode = listener.tls?.mode ?? 'Terminate';
-    if (supported && listener.protocol === 'TLS' && mode === 'Terminate') {
+    // HTTPS listeners end TLS; TLS listeners end it in Terminate mode and pass it through otherwise.
+    if (supported && listener.protocol === 'HTTPS' && mode !== 'Terminate') {
+      refs = { ok: false, reason: 'UnsupportedValue', message: `${field}.tls.mode: only Terminate is allowed for protocol HTTPS` };
+      certificateProblem = true;
+    } else if (supported && (listener.protocol === 'HTTPS' || listener.protocol === 'TLS') && mode === 'Terminate') {
       const result = certificates(owner, listener, field, lookups);
       if ('problem' in result) {
         refs = { ok: false, reason: result.reason, message: result.problem };
@@ -211,18 +215,6 @@ export function gatewayPart(gateway: Gateway, installation: GatewayInstallation,
       }
     }
     if (supported && listener.protocol === 'HTTPS') {
-      if ((listener.tls?.mode ?? 'Terminate') !== 'Terminate') {
-        refs = { ok: false, reason: 'UnsupportedValue', message: `${field}.tls.mode: only Terminate is allowed for protocol HTTPS` };
-        certificateProblem = true;
-      } else {
-        const result = certificates(owner, listener, field, lookups);
-        if ('problem' in result) {
-          refs = { ok: false, reason: result.reason, message: result.problem };
-          certificateProblem = true;
-        } else {
-          listenerSecrets = result.secrets;
-        }
-      }
       const frontend = validationByPort.get(listener.port) ?? frontendValidation(gateway, listener.port, lookups);
       validationByPort.set(listener.port, frontend);
       if (frontend.problem && refs.ok) refs = { ok: false, reason: frontend.problem.reason, message: frontend.problem.message };
