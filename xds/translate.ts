@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import type {
   ClientValidationIR, ClusterIR, CorsIR, ExternalAuthorizationIR, GatewayIR, HeaderMatchIR, HeaderModifiersIR, HttpOptionsIR, ListenerIR, MirrorIR, PathRewriteIR, RateLimitIR, RedirectIR, RetryIR,
-  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, StreamChainIR, TlsChainIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
+  RouteAuthorizationIR, RouteConfigIR, RouteIR, SecretIR, StreamChainIR, TlsParamsIR, VirtualHostIR, WeightedClusterIR,
 } from './ir.ts';
 import { originRegex } from './cors-origin.ts';
 import { describePathMatch, pathMatchOf } from './path-match.ts';
@@ -148,36 +148,35 @@ function streamChain(chain: StreamChainIR, params: TlsParamsIR): object {
   };
 }
 
+/** An HTTP listener's chains: one connection manager, or one per TLS chain (each with its chain's table). */
+function httpChains(listener: ListenerIR, routeAuthorizations: RouteAuthorizationIR[]): object[] {
+  const managerOf = (routeConfigName: string) => ({
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager({ ...listener, routeConfigName }, routeAuthorizations)),
+  });
+  const manager = managerOf(listener.routeConfigName);
+  const tls = listener.tls;
+  if (!tls) return [{ filters: [manager] }];
+  return tls.chains.map((chain) => ({
+    ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
+    filters: [chain.routeConfigName && chain.routeConfigName !== listener.routeConfigName ? managerOf(chain.routeConfigName) : manager],
+    transport_socket: downstreamTls(chain.secret, tls.params, tls.clientValidation),
+  }));
+}
+
 /** `routeAuthorizations`: the route authorization services of the table the listener serves. */
 export function listenerResource(listener: ListenerIR, routeAuthorizations: RouteAuthorizationIR[] = []): object {
-  const manager = {
-    name: 'envoy.filters.network.http_connection_manager',
-    typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager(listener, routeAuthorizations)),
-  };
   // PROXY protocol first: the TLS inspector reads the ClientHello that follows it.
   const listenerFilters = [
     ...(listener.proxyProtocol ? [{ name: 'envoy.filters.listener.proxy_protocol', typed_config: typed('envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol') }] : []),
     ...(listener.tls || listener.streams?.inspectTls ? [{ name: 'envoy.filters.listener.tls_inspector', typed_config: typed('envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector') }] : []),
   ];
-  const tls = listener.tls;
-  const managerFor = (chain: TlsChainIR) => (chain.routeConfigName && chain.routeConfigName !== listener.routeConfigName
-    ? { ...manager, typed_config: typed('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', connectionManager({ ...listener, routeConfigName: chain.routeConfigName }, routeAuthorizations)) }
-    : manager);
   const streams = listener.streams;
-  const chains = streams
-    ? streams.chains.map((chain) => streamChain(chain, streams.params))
-    : tls
-    ? tls.chains.map((chain) => ({
-        ...(chain.serverNames.length ? { filter_chain_match: { server_names: chain.serverNames } } : {}),
-        filters: [managerFor(chain)],
-        transport_socket: downstreamTls(chain.secret, tls.params, tls.clientValidation),
-      }))
-    : [{ filters: [manager] }];
   return {
     name: listener.name,
     address: { socket_address: { address: listener.address, port_value: listener.port } },
     ...(listenerFilters.length ? { listener_filters: listenerFilters } : {}),
-    filter_chains: chains,
+    filter_chains: streams ? streams.chains.map((chain) => streamChain(chain, streams.params)) : httpChains(listener, routeAuthorizations),
   };
 }
 
