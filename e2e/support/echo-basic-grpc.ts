@@ -3,7 +3,7 @@
 // says which pod answered, the method it took and the :authority it got. Only the answer's fields
 // a test reads are declared, by their numbers in the echo server's protocol.
 import protobuf from 'protobufjs';
-import { grpcUnaryRaw, type GrpcOptions } from './http.ts';
+import { grpcUnaryCall, type GrpcOptions } from './http.ts';
 
 export const grpcEchoService = 'gateway_api_conformance.echo_basic.grpcecho.GrpcEcho';
 
@@ -27,7 +27,8 @@ export interface GrpcEchoAnswer {
 
 /** GrpcEcho/<method> at `address` (host:port). */
 export async function callGrpcEcho(address: string, method: string, options: GrpcOptions = {}): Promise<GrpcEchoAnswer> {
-  const reply = await grpcUnaryRaw(address, `/${grpcEchoService}/${method}`, Buffer.alloc(0), options);
+  const bytes = (buffer: Buffer) => buffer;
+  const reply = await grpcUnaryCall(address, { path: `/${grpcEchoService}/${method}`, requestSerialize: bytes, responseDeserialize: bytes }, Buffer.alloc(0), options);
   const decoded = echoResponse.toObject(echoResponse.decode(reply), { defaults: true }) as { assertions?: Partial<GrpcEchoAnswer> };
   const assertions = decoded.assertions ?? {};
   return {

@@ -2,7 +2,7 @@
 // naming the virtual host it means, as a client that resolved the name would: the Host
 // header or :authority, and SNI from the same name. Every one can open its connection with
 // a PROXY protocol header, and over TLS with a chosen trust, cipher list and TLS versions.
-import { Client as GrpcClient, Metadata, credentials as grpcCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { Client as GrpcClient, Metadata, credentials as grpcCredentials, type ChannelOptions, type MethodDefinition } from '@grpc/grpc-js';
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect as http2Connect, type IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import { connect as tcpConnect, isIP, type Socket } from 'node:net';
@@ -151,30 +151,23 @@ export interface GrpcOptions {
 
 /** Echo.Unary on the test backend's gRPC service at `address` (host:port). */
 export async function grpcUnary(address: string, message: string, options: GrpcOptions = {}): Promise<EchoReply> {
-  const { unary } = echoService();
-  const client = grpcClient(address, options);
-  try {
-    return await new Promise<EchoReply>((resolve, reject) => {
-      client.makeUnaryRequest(unary.path, unary.requestSerialize, unary.responseDeserialize, { message }, grpcMetadata(options), callOptions(options), (error, reply) => {
-        if (error) reject(error);
-        else if (!reply) reject(new Error('Unary answered nothing'));
-        else resolve(reply);
-      });
-    });
-  } finally {
-    client.close();
-  }
+  return grpcUnaryCall(address, echoService().unary, { message }, options);
 }
 
-/** A unary call of any method (`path`: /package.Service/Method) with the request's encoding; resolves to the reply's. */
-export async function grpcUnaryRaw(address: string, path: string, request: Buffer, options: GrpcOptions = {}): Promise<Buffer> {
+/** A unary call of any method at `address` (host:port): its path and how its messages are written and read. */
+export async function grpcUnaryCall<Request, Reply>(
+  address: string,
+  method: Pick<MethodDefinition<Request, Reply>, 'path' | 'requestSerialize' | 'responseDeserialize'>,
+  request: Request,
+  options: GrpcOptions = {},
+): Promise<Reply> {
   const client = grpcClient(address, options);
-  const bytes = (buffer: Buffer) => buffer;
   try {
-    return await new Promise<Buffer>((resolve, reject) => {
-      client.makeUnaryRequest(path, bytes, bytes, request, grpcMetadata(options), callOptions(options), (error, reply) => {
+    return await new Promise<Reply>((resolve, reject) => {
+      client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, grpcMetadata(options), callOptions(options), (error, reply) => {
         if (error) reject(error);
-        else resolve(reply ?? Buffer.alloc(0));
+        else if (reply === undefined) reject(new Error(`${method.path} answered nothing`));
+        else resolve(reply);
       });
     });
   } finally {
